@@ -1,0 +1,79 @@
+import path from "node:path";
+import type { LoadedConfig } from "./config/load.ts";
+import { scriptedModel } from "./config/schema.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import { EventBus } from "./core/events.ts";
+import type { Engine } from "./engines/contract.ts";
+import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
+import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
+import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
+import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
+import { Store } from "./store/store.ts";
+
+export interface DroverApp {
+  loaded: LoadedConfig;
+  bus: EventBus;
+  store: Store;
+  engine: Engine;
+  clock: Clock;
+  scripted?: ScriptedModelServer;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  /** Every model tasks will use: decides whether the scripted model starts and which providers are enabled. */
+  models: readonly string[];
+  clock?: Clock;
+  bus?: EventBus;
+}
+
+/**
+ * The one composition root: config → store → scripted model (if used) → engine. Starts the
+ * engine's servers; `close()` stops everything it started, in reverse order.
+ */
+export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
+  const { loaded } = options;
+  const { config } = loaded;
+  const clock = options.clock ?? systemClock;
+  const bus = options.bus ?? new EventBus();
+  const store = new Store({ file: path.join(loaded.stateDir, "drover.db"), bus, clock });
+  const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+    closers.length = 0;
+  };
+  try {
+    const providerOf = (model: string) => model.split("/")[0];
+    const scriptedProvider = providerOf(scriptedModel);
+    const usesScripted = [config.model, ...options.models].some(
+      (model) => providerOf(model) === scriptedProvider,
+    );
+    let scripted: ScriptedModelServer | undefined;
+    if (usesScripted && !config.opencode.attach) {
+      scripted = await startScriptedModel({ logFile: path.join(loaded.stateDir, "scripted-model.jsonl") });
+      closers.push(() => scripted?.close());
+    }
+    const opencodeConfig = generateOpencodeConfig({
+      settings: config.opencode,
+      model: config.model,
+      models: options.models,
+      ...(scripted ? { scriptedBaseURL: scripted.baseURL } : {}),
+    });
+    const engine = new OpencodeServerEngine({
+      settings: config.opencode,
+      bin: config.opencode.attach ? "" : resolveOpencodeBin(config.opencode.bin),
+      stateDir: loaded.stateDir,
+      env: options.env,
+      config: opencodeConfig,
+      report: (event) => store.recordEvent(event),
+    });
+    closers.push(() => engine.stop());
+    await engine.start();
+    return { loaded, bus, store, engine, clock, ...(scripted ? { scripted } : {}), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

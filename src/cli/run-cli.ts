@@ -1,0 +1,63 @@
+import { Command, CommanderError } from "commander";
+import { DroverError, errorMessage } from "../core/errors.ts";
+import { EventBus } from "../core/events.ts";
+import { registerMockModelCommand } from "./commands/mock-model.ts";
+import { registerRunCommand } from "./commands/run.ts";
+import type { CliContext } from "./context.ts";
+import { exitCodeFor, exitCodes } from "./exit-codes.ts";
+
+/** Runs the drover CLI with the given arguments; resolves with the exit code. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  let exitCode: number = exitCodes.ok;
+  const program = new Command()
+    .name("drover")
+    .description("Run many AI coding agents in parallel, headlessly, supervised and safe — on OpenCode.")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    });
+  const scoped: CliContext = { ...context, setExitCode: (code) => (exitCode = code) };
+  registerRunCommand(program, scoped);
+  registerMockModelCommand(program, scoped);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
+    }
+    const json = argv.includes("--json");
+    if (json) {
+      const body =
+        error instanceof DroverError
+          ? { code: error.code, message: error.message, issues: error.issues }
+          : { code: "internal", message: errorMessage(error) };
+      context.stdout.write(`${JSON.stringify({ type: "error", ...body })}\n`);
+    }
+    context.stderr.write(`drover: ${errorMessage(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+export function processContext(): CliContext {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    bus: new EventBus(),
+    setExitCode: () => undefined,
+    onSignals(handler) {
+      const listener = (signal: NodeJS.Signals) => handler(signal);
+      process.on("SIGINT", listener);
+      process.on("SIGTERM", listener);
+      return () => {
+        process.off("SIGINT", listener);
+        process.off("SIGTERM", listener);
+      };
+    },
+    forceExit: (code) => process.exit(code),
+  };
+}

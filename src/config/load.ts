@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { z } from "zod";
+import { badInput, type InputIssue } from "../core/errors.ts";
+import { DroverConfig } from "./schema.ts";
+
+export const defaultConfigFile = "drover.json";
+
+/** Environment variables drover reads, each mapped to a config path. Env is read only here. */
+const envMap: Record<string, { path: string[]; kind: "string" | "int" }> = {
+  DROVER_STATE_DIR: { path: ["stateDir"], kind: "string" },
+  DROVER_MODEL: { path: ["model"], kind: "string" },
+  DROVER_AGENT: { path: ["agent"], kind: "string" },
+  DROVER_CONCURRENCY: { path: ["concurrency"], kind: "int" },
+  DROVER_TASK_TIMEOUT: { path: ["taskTimeout"], kind: "string" },
+  DROVER_OPENCODE_BIN: { path: ["opencode", "bin"], kind: "string" },
+  DROVER_OPENCODE_ATTACH: { path: ["opencode", "attach"], kind: "string" },
+  DROVER_OPENCODE_SERVERS: { path: ["opencode", "servers"], kind: "int" },
+};
+
+export interface LoadConfigOptions {
+  cwd: string;
+  /** `--config FILE`; when absent, `drover.json` in cwd is used if it exists. */
+  file?: string;
+  env: NodeJS.ProcessEnv;
+  /** Values from command-line flags, already shaped like the config. */
+  flags?: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: Readonly<DroverConfig>;
+  /** The config file that was read, if any. */
+  file?: string;
+  /** Absolute state dir. */
+  stateDir: string;
+}
+
+/** Load order: defaults < file < DROVER_* env < flags. Fails listing every bad path. */
+export function loadConfig(options: LoadConfigOptions): LoadedConfig {
+  const issues: InputIssue[] = [];
+  const explicit = options.file !== undefined;
+  const file = path.resolve(options.cwd, options.file ?? defaultConfigFile);
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        issues.push({ source: file, path: "", message: "must be a JSON object" });
+      } else {
+        fromFile = parsed as Record<string, unknown>;
+      }
+    } catch (error) {
+      issues.push({ source: file, path: "", message: `not valid JSON: ${(error as Error).message}` });
+    }
+  } else if (explicit) {
+    issues.push({ source: "--config", path: "", message: `file not found: ${file}` });
+  }
+
+  const merged = structuredClone(fromFile);
+  const sourceOf = new Map<string, string>();
+  for (const [name, spec] of Object.entries(envMap)) {
+    const raw = options.env[name];
+    if (raw === undefined || raw === "") continue;
+    let value: unknown = raw;
+    if (spec.kind === "int") {
+      value = /^\d+$/.test(raw) ? Number(raw) : raw;
+    }
+    setPath(merged, spec.path, value);
+    sourceOf.set(spec.path.join("."), name);
+  }
+  for (const [key, value] of Object.entries(options.flags ?? {})) {
+    if (value === undefined) continue;
+    const keyPath = key.split(".");
+    setPath(merged, keyPath, value);
+    sourceOf.set(key, `--${key}`);
+  }
+
+  if (issues.length > 0) throw badInput("bad_config", issues);
+  const result = DroverConfig.safeParse(merged);
+  if (!result.success) {
+    throw badInput(
+      "bad_config",
+      zodIssues(result.error, (p) => sourceOf.get(p) ?? (existsSync(file) ? file : "config")),
+    );
+  }
+  const config = deepFreeze(result.data);
+  return {
+    config,
+    ...(existsSync(file) ? { file } : {}),
+    stateDir: path.resolve(options.cwd, config.stateDir),
+  };
+}
+
+/** Turns zod issues into drover input issues with dotted paths (`tasks[2].prompt`). */
+export function zodIssues(error: z.ZodError, sourceFor: (path: string) => string): InputIssue[] {
+  return error.issues.map((issue) => {
+    const dotted = formatPath(issue.path);
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") message = `unknown field(s): ${issue.keys.join(", ")}`;
+    return { source: sourceFor(dotted), path: dotted, message };
+  });
+}
+
+export function formatPath(parts: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of parts) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1] as string] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

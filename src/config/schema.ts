@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { durationSchema } from "../core/duration.ts";
+
+/** The model id of drover's built-in scripted model (started on demand). */
+export const scriptedModel = "drover/scripted";
+
+const modelId = z
+  .string()
+  .regex(
+    /^[^/\s]+\/\S+$/,
+    'must be "provider/model", e.g. "drover/scripted" or "anthropic/claude-sonnet-4-5"',
+  );
+
+/**
+ * The `opencode` block: drover's own engine settings, plus any OpenCode config key
+ * (provider, permission, agent, mcp, …), which is passed through to OpenCode untouched.
+ */
+export const OpencodeSettings = z.looseObject({
+  bin: z
+    .string()
+    .optional()
+    .describe("Path to the opencode binary; default: the one installed with drover (opencode-ai)."),
+  attach: z
+    .url()
+    .optional()
+    .describe(
+      "URL of a running `opencode serve` to use instead of starting servers; its password comes from DROVER_OPENCODE_PASSWORD or OPENCODE_SERVER_PASSWORD.",
+    ),
+  servers: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(1)
+    .describe("How many `opencode serve` processes drover starts."),
+  startTimeout: durationSchema
+    .default(30_000)
+    .describe("How long a server may take to print its listening line."),
+  healthInterval: durationSchema
+    .default(10_000)
+    .describe("How often each server's /global/health is checked."),
+  envPassthrough: z
+    .array(z.string())
+    .default(["PATH", "LANG", "LC_*", "TZ", "TMPDIR", "*_API_KEY"])
+    .describe(
+      "Environment variables (a trailing * is a wildcard) the OpenCode servers inherit; all else is dropped.",
+    ),
+  onPermission: z
+    .enum(["reject", "once"])
+    .default("reject")
+    .describe(
+      "How drover answers a permission request from a headless session: reject it (with a message) or allow once.",
+    ),
+  sessions: z
+    .enum(["keep", "delete"])
+    .default("keep")
+    .describe("Keep finished sessions (for resume and inspection) or abort-then-delete them."),
+});
+export type OpencodeSettings = z.infer<typeof OpencodeSettings>;
+
+export const DroverConfig = z.strictObject({
+  $schema: z.string().optional().describe("JSON Schema reference for editors."),
+  stateDir: z.string().default(".drover").describe("Where drover keeps its database, logs and engine homes."),
+  model: modelId.default(scriptedModel).describe('Default model for tasks, "provider/model".'),
+  agent: z.string().optional().describe("Default OpenCode agent for tasks (build, plan, or a custom one)."),
+  concurrency: z.number().int().min(1).max(512).default(4).describe("How many tasks run at once."),
+  taskTimeout: durationSchema
+    .default(1_800_000)
+    .describe('Default time limit per task (e.g. 90, "30s", "10m").'),
+  opencode: OpencodeSettings.default(() => OpencodeSettings.parse({})).describe(
+    "OpenCode engine settings; any other key is OpenCode config passed through.",
+  ),
+});
+export type DroverConfig = z.infer<typeof DroverConfig>;
+export type DroverConfigInput = z.input<typeof DroverConfig>;
+
+/** Keys of the `opencode` block that are drover's own and never reach OpenCode. */
+export const droverOpencodeKeys = [
+  "bin",
+  "attach",
+  "servers",
+  "startTimeout",
+  "healthInterval",
+  "envPassthrough",
+  "onPermission",
+  "sessions",
+] as const;

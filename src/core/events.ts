@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { Liveness, TokenCounts } from "./liveness.ts";
+import { AttemptFailure } from "./outcome.ts";
+import { FinalState, TaskState } from "./task-states.ts";
+
+/**
+ * The event catalogue: everything drover reports, persisted as rows and streamed to the CLI
+ * (JSON lines), and later over SSE. Each entry is a zod schema so every consumer sees one shape.
+ */
+export const DroverEventBody = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("batch.created"), batchId: z.string(), taskIds: z.array(z.string()) }),
+  z.object({
+    type: z.literal("batch.finished"),
+    batchId: z.string(),
+    counts: z.record(z.string(), z.number()),
+    durationMs: z.number(),
+  }),
+  z.object({
+    type: z.literal("task.state"),
+    batchId: z.string(),
+    taskId: z.string(),
+    from: TaskState.nullable(),
+    to: TaskState,
+    reason: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("attempt.started"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    number: z.number().int(),
+    engine: z.string(),
+  }),
+  z.object({
+    type: z.literal("attempt.session"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    sessionId: z.string(),
+    server: z.string(),
+  }),
+  z.object({
+    type: z.literal("attempt.progress"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    liveness: Liveness,
+    tool: z.string().optional(),
+    until: z.number().optional(),
+    detail: z.string().optional(),
+    tokens: TokenCounts,
+  }),
+  z.object({
+    type: z.literal("attempt.finished"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    status: FinalState,
+    failure: AttemptFailure.optional(),
+    tokens: TokenCounts,
+    cost: z.number(),
+    durationMs: z.number(),
+  }),
+  z.object({
+    type: z.literal("engine.server"),
+    server: z.string(),
+    state: z.enum(["starting", "ready", "unhealthy", "exited", "stopped"]),
+    pid: z.number().optional(),
+    url: z.string().optional(),
+    detail: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("warning"),
+    code: z.string(),
+    message: z.string(),
+    taskId: z.string().optional(),
+  }),
+]);
+export type DroverEventBody = z.infer<typeof DroverEventBody>;
+export type DroverEventType = DroverEventBody["type"];
+
+/** A recorded event: the body plus its sequence number and time. */
+export type DroverEvent = DroverEventBody & { seq: number; ts: number };
+
+export type EventListener = (event: DroverEvent) => void;
+
+/** In-process fan-out of recorded events; listeners must not throw (errors are swallowed). */
+export class EventBus {
+  readonly #listeners = new Set<EventListener>();
+
+  subscribe(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  publish(event: DroverEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener (a closed terminal, say) must not stop the supervisor.
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** Why an attempt ended, as data (execa's `terminationReason`, Temporal's failure `type`). */
+export const AttemptFailure = z.object({
+  type: z.enum([
+    "model_error",
+    "auth_error",
+    "rate_limited",
+    "engine_crashed",
+    "engine_unavailable",
+    "timeout",
+    "cancelled",
+    "no_output",
+    "permission_denied",
+    "internal",
+  ]),
+  message: z.string(),
+  retryable: z.boolean(),
+  statusCode: z.number().int().optional(),
+});
+export type AttemptFailure = z.infer<typeof AttemptFailure>;
+
+/** What the agent reported when it stopped. */
+export const Outcome = z.object({
+  outcome: z.enum(["complete", "blocked", "handoff", "failed"]),
+  summary: z.string(),
+  reason: z.string().optional(),
+  evidence: z.string().optional(),
+});
+export type Outcome = z.infer<typeof Outcome>;

@@ -1,0 +1,61 @@
+import type { InputIssue } from "../core/errors.ts";
+import type { Liveness, TokenCounts } from "../core/liveness.ts";
+import type { AttemptFailure } from "../core/outcome.ts";
+
+/** Why the supervisor stops an attempt early; passed as the AbortSignal's reason. */
+export interface AttemptStop {
+  kind: "timeout" | "cancel";
+  message: string;
+}
+
+/** A live report from a running attempt. */
+export interface AttemptProgress {
+  liveness: Liveness;
+  tool?: string;
+  /** For `rate_limited`: when the engine will try again (epoch ms). */
+  until?: number;
+  detail?: string;
+  tokens: TokenCounts;
+}
+
+export interface AttemptRequest {
+  taskId: string;
+  attemptId: string;
+  prompt: string;
+  title: string;
+  dir: string;
+  model: string;
+  agent?: string;
+  files: readonly string[];
+  /** Continue this session instead of creating one. */
+  sessionId?: string;
+  /** Aborted with an {@link AttemptStop} reason on timeout or cancel. */
+  signal: AbortSignal;
+  onSession(sessionId: string, server: string): void;
+  onProgress(progress: AttemptProgress): void;
+}
+
+/** How an attempt ended, as data. A failure is never thrown. */
+export interface AttemptResult {
+  status: "succeeded" | "failed" | "timed_out" | "cancelled";
+  sessionId?: string;
+  failure?: AttemptFailure;
+  tokens: TokenCounts;
+  cost: number;
+  finalText: string;
+  /** Paths the agent wrote or edited (absolute). */
+  filesChanged: string[];
+}
+
+/**
+ * What every engine provides. `runAttempt` never rejects: engine faults come back as a
+ * failed result with a typed failure.
+ */
+export interface Engine {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
+  checkModels(models: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]>;
+  runAttempt(request: AttemptRequest): Promise<AttemptResult>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import path from "node:path";
+import type { OpencodeSettings } from "../../config/schema.ts";
+import { errorMessage, type InputIssue } from "../../core/errors.ts";
+import { zeroTokens } from "../../core/liveness.ts";
+import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
+import { checkModels } from "./check-models.ts";
+import { ServerPool, type ServerPoolOptions } from "./server-pool.ts";
+import { runSessionAttempt } from "./session-attempt.ts";
+
+export interface OpencodeEngineOptions {
+  settings: OpencodeSettings;
+  bin: string;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  /** The OpenCode config every server gets (see generateOpencodeConfig). */
+  config: Record<string, unknown>;
+  report: ServerPoolOptions["report"];
+}
+
+/** The OpenCode engine: attempts run as sessions on a warm pool of `opencode serve` processes. */
+export class OpencodeServerEngine implements Engine {
+  readonly name = "opencode-server";
+  readonly #options: OpencodeEngineOptions;
+  readonly #pool: ServerPool;
+
+  constructor(options: OpencodeEngineOptions) {
+    this.#options = options;
+    this.#pool = new ServerPool({
+      settings: options.settings,
+      bin: options.bin,
+      root: path.join(options.stateDir, "engines", "opencode"),
+      env: options.env,
+      config: options.config,
+      report: options.report,
+    });
+  }
+
+  get pool(): ServerPool {
+    return this.#pool;
+  }
+
+  start(): Promise<void> {
+    return this.#pool.start();
+  }
+
+  async checkModels(uses: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]> {
+    const providers = (this.#options.config.provider ?? {}) as Record<string, unknown>;
+    return checkModels(this.#pool.pick(), uses, providers);
+  }
+
+  async runAttempt(request: AttemptRequest): Promise<AttemptResult> {
+    try {
+      return await runSessionAttempt(this.#pool.pick(), request, this.#options.settings);
+    } catch (error) {
+      return {
+        status: "failed",
+        failure: { type: "engine_unavailable", message: errorMessage(error), retryable: true },
+        tokens: zeroTokens(),
+        cost: 0,
+        finalText: "",
+        filesChanged: [],
+      };
+    }
+  }
+
+  stop(): Promise<void> {
+    return this.#pool.stop();
+  }
+}

@@ -1,0 +1,117 @@
+import { createOpencodeClient, type OpencodeClient, type Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
+import { GlobalEventStream } from "./global-event-stream.ts";
+import type { ServerProcess } from "./server-process.ts";
+
+/** Events drover adds to a session's stream when something happens to the server itself. */
+export type ServerSignal = { type: "drover.reconnected" } | { type: "drover.server-lost"; reason: string };
+
+export type SessionListener = (event: OpencodeEvent | ServerSignal) => void;
+
+/**
+ * One OpenCode server drover talks to (spawned by the pool, or the user's via attach): an SDK
+ * client plus one `/global/event` stream fanned out to per-session listeners.
+ */
+export class OpencodeServer {
+  readonly name: string;
+  readonly url: string;
+  readonly client: OpencodeClient;
+  readonly process: ServerProcess | undefined;
+  readonly #stream: GlobalEventStream;
+  readonly #listeners = new Map<string, Set<SessionListener>>();
+  #lost = false;
+
+  constructor(options: {
+    name: string;
+    url: string;
+    username: string;
+    password: string;
+    process?: ServerProcess;
+    onStreamProblem: (message: string) => void;
+  }) {
+    this.name = options.name;
+    this.url = options.url;
+    this.process = options.process;
+    const headers = {
+      authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`,
+    };
+    this.client = createOpencodeClient({ baseUrl: options.url, headers });
+    this.#stream = new GlobalEventStream({
+      url: options.url,
+      headers,
+      onEvent: (event) => this.#route(event),
+      onConnected: () => this.#broadcast({ type: "drover.reconnected" }),
+      onDisconnected: (reason) =>
+        options.onStreamProblem(`event stream of ${options.name} dropped: ${reason}`),
+    });
+  }
+
+  /** Resolves once the event stream is connected, so no session event can be missed. */
+  get ready(): Promise<void> {
+    return this.#stream.ready;
+  }
+
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** Number of sessions with a listener: the attempts running on this server. */
+  get load(): number {
+    return this.#listeners.size;
+  }
+
+  listen(sessionId: string, listener: SessionListener): () => void {
+    let set = this.#listeners.get(sessionId);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(sessionId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(sessionId);
+    };
+  }
+
+  async healthy(timeoutMs = 5000): Promise<boolean> {
+    try {
+      const result = await this.client.global.health({ signal: AbortSignal.timeout(timeoutMs) });
+      return result.response?.ok === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Tells every attempt on this server that it is gone, and stops following it. */
+  markLost(reason: string): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.#broadcast({ type: "drover.server-lost", reason });
+    this.#stream.close();
+  }
+
+  async stop(): Promise<void> {
+    this.#stream.close();
+    await this.process?.stop();
+  }
+
+  #route(event: OpencodeEvent): void {
+    const sessionId = sessionIdOf(event);
+    if (!sessionId) return;
+    for (const listener of this.#listeners.get(sessionId) ?? []) listener(event);
+  }
+
+  #broadcast(signal: ServerSignal): void {
+    for (const set of this.#listeners.values()) for (const listener of set) listener(signal);
+  }
+}
+
+function sessionIdOf(event: OpencodeEvent): string | undefined {
+  const props = event.properties as Record<string, unknown> | undefined;
+  if (!props) return undefined;
+  if (typeof props.sessionID === "string") return props.sessionID;
+  const part = props.part as { sessionID?: unknown } | undefined;
+  if (part && typeof part.sessionID === "string") return part.sessionID;
+  const info = props.info as { sessionID?: unknown } | undefined;
+  if (info && typeof info.sessionID === "string") return info.sessionID;
+  return undefined;
+}

@@ -1,0 +1,40 @@
+import type { EngineHome } from "./engine-home.ts";
+
+/** Picks the variables named by the allowlist (a trailing `*` matches a prefix; a leading `*` a suffix). */
+export function allowlistedEnv(env: NodeJS.ProcessEnv, allowlist: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (allowlist.some((pattern) => matches(pattern, name))) out[name] = value;
+  }
+  return out;
+}
+
+function matches(pattern: string, name: string): boolean {
+  if (pattern.endsWith("*")) return name.startsWith(pattern.slice(0, -1));
+  if (pattern.startsWith("*")) return name.endsWith(pattern.slice(1));
+  return pattern === name;
+}
+
+/** The whole environment of one `opencode serve` child: allowlist, own HOME/XDG, config and password. */
+export function serverEnv(options: {
+  parent: NodeJS.ProcessEnv;
+  allowlist: readonly string[];
+  home: EngineHome;
+  config: Record<string, unknown>;
+  password: string;
+  ownerTag: string;
+}): Record<string, string> {
+  return {
+    ...allowlistedEnv(options.parent, options.allowlist),
+    ...options.home.env,
+    OPENCODE_CONFIG_CONTENT: JSON.stringify(options.config),
+    OPENCODE_SERVER_PASSWORD: options.password,
+    OPENCODE_SERVER_USERNAME: "opencode",
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
+    OPENCODE_DISABLE_SHARE: "1",
+    OPENCODE_CLIENT: "drover",
+    DROVER_OWNER: options.ownerTag,
+  };
+}

@@ -1,0 +1,209 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { OpencodeSettings } from "../../config/schema.ts";
+import { DroverError, errorMessage } from "../../core/errors.ts";
+import type { DroverEventBody } from "../../core/events.ts";
+import { prepareEngineHome } from "./engine-home.ts";
+import { OpencodeServer } from "./opencode-server.ts";
+import { serverEnv } from "./server-env.ts";
+import { spawnServer } from "./server-process.ts";
+
+export interface ServerPoolOptions {
+  settings: OpencodeSettings;
+  bin: string;
+  /** `<stateDir>/engines/opencode`: homes and logs live here. */
+  root: string;
+  env: NodeJS.ProcessEnv;
+  config: Record<string, unknown>;
+  report: (event: Extract<DroverEventBody, { type: "engine.server" | "warning" }>) => void;
+}
+
+/**
+ * The warm pool: N `opencode serve` processes drover starts and owns (or the one server it
+ * attaches to). Health-checked on a timer; a dead or unhealthy server is replaced.
+ */
+export class ServerPool {
+  readonly #options: ServerPoolOptions;
+  readonly #servers: (OpencodeServer | undefined)[] = [];
+  #healthTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  readonly #failures = new Map<string, number>();
+
+  constructor(options: ServerPoolOptions) {
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    const { settings } = this.#options;
+    if (settings.attach) {
+      this.#servers[0] = await this.#attach(settings.attach);
+    } else {
+      const count = settings.servers;
+      const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.#spawn(i)));
+      started.forEach((result, i) => {
+        if (result.status === "fulfilled") this.#servers[i] = result.value;
+      });
+      const failed = started.find((result) => result.status === "rejected");
+      if (failed && failed.status === "rejected") {
+        await this.stop();
+        throw failed.reason;
+      }
+    }
+    this.#healthTimer = setInterval(() => void this.#checkHealth(), settings.healthInterval);
+    this.#healthTimer.unref();
+  }
+
+  /** The healthy server with the fewest running sessions. */
+  pick(): OpencodeServer {
+    let best: OpencodeServer | undefined;
+    for (const server of this.#servers) {
+      if (!server || server.lost) continue;
+      if (!best || server.load < best.load) best = server;
+    }
+    if (!best)
+      throw new DroverError("engine_unavailable", "no OpenCode server is available", { retryable: true });
+    return best;
+  }
+
+  get servers(): readonly OpencodeServer[] {
+    return this.#servers.filter((server): server is OpencodeServer => server !== undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#healthTimer) clearInterval(this.#healthTimer);
+    await Promise.all(
+      this.servers.map(async (server) => {
+        await server.stop();
+        if (server.process)
+          this.#options.report({ type: "engine.server", server: server.name, state: "stopped" });
+      }),
+    );
+  }
+
+  async #spawn(index: number): Promise<OpencodeServer> {
+    const { settings, root } = this.#options;
+    const name = `opencode-${index + 1}`;
+    const home = prepareEngineHome(path.join(root, name));
+    const logDir = path.join(root, "logs");
+    mkdirSync(logDir, { recursive: true });
+    const password = randomBytes(24).toString("base64url");
+    this.#options.report({ type: "engine.server", server: name, state: "starting" });
+    const process = await spawnServer({
+      bin: this.#options.bin,
+      cwd: home.root,
+      env: serverEnv({
+        parent: this.#options.env,
+        allowlist: settings.envPassthrough,
+        home,
+        config: this.#options.config,
+        password,
+        ownerTag: root,
+      }),
+      logFile: path.join(logDir, `${name}.log`),
+      startTimeoutMs: settings.startTimeout,
+    });
+    const server = new OpencodeServer({
+      name,
+      url: process.url,
+      username: "opencode",
+      password,
+      process,
+      onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
+    });
+    void process.exited.then(({ code, signal }) => {
+      if (this.#stopping) return;
+      this.#options.report({
+        type: "engine.server",
+        server: name,
+        state: "exited",
+        pid: process.pid,
+        detail: `exit code ${code}, signal ${signal}`,
+      });
+      void this.#replace(index, server, `server exited (code ${code}, signal ${signal})`);
+    });
+    await withTimeout(server.ready, settings.startTimeout, `${name} event stream did not connect`);
+    this.#options.report({
+      type: "engine.server",
+      server: name,
+      state: "ready",
+      pid: process.pid,
+      url: process.url,
+    });
+    return server;
+  }
+
+  async #attach(url: string): Promise<OpencodeServer> {
+    const env = this.#options.env;
+    const password = env.DROVER_OPENCODE_PASSWORD ?? env.OPENCODE_SERVER_PASSWORD ?? "";
+    const server = new OpencodeServer({
+      name: "attached",
+      url: url.replace(/\/+$/, ""),
+      username: env.OPENCODE_SERVER_USERNAME ?? "opencode",
+      password,
+      onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
+    });
+    const healthy = await server.healthy();
+    if (!healthy) {
+      await server.stop();
+      throw new DroverError(
+        "engine_unavailable",
+        `opencode.attach: no healthy OpenCode server at ${url} (is it running, and is DROVER_OPENCODE_PASSWORD or OPENCODE_SERVER_PASSWORD set?)`,
+      );
+    }
+    await withTimeout(
+      server.ready,
+      this.#options.settings.startTimeout,
+      `event stream of ${url} did not connect`,
+    );
+    this.#options.report({ type: "engine.server", server: "attached", state: "ready", url });
+    return server;
+  }
+
+  async #checkHealth(): Promise<void> {
+    for (const [index, server] of this.#servers.entries()) {
+      if (!server || server.lost || this.#stopping) continue;
+      const healthy = await server.healthy();
+      if (healthy) {
+        this.#failures.delete(server.name);
+        continue;
+      }
+      const failures = (this.#failures.get(server.name) ?? 0) + 1;
+      this.#failures.set(server.name, failures);
+      this.#options.report({
+        type: "engine.server",
+        server: server.name,
+        state: "unhealthy",
+        detail: `${failures} failed health checks`,
+      });
+      if (failures >= 3 && server.process) await this.#replace(index, server, "failed 3 health checks");
+    }
+  }
+
+  async #replace(index: number, server: OpencodeServer, reason: string): Promise<void> {
+    if (this.#stopping || this.#servers[index] !== server) return;
+    this.#servers[index] = undefined;
+    server.markLost(reason);
+    await server.stop();
+    try {
+      this.#servers[index] = await this.#spawn(index);
+    } catch (error) {
+      this.#options.report({ type: "warning", code: "engine_restart_failed", message: errorMessage(error) });
+    }
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DroverError("engine_start_failed", message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

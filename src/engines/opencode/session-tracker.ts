@@ -1,0 +1,132 @@
+import type { Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
+import { addTokens, type Liveness, type TokenCounts, zeroTokens } from "../../core/liveness.ts";
+import type { AttemptProgress, AttemptStop } from "../contract.ts";
+import type { ServerSignal } from "./opencode-server.ts";
+
+/** Why a session's turn ended, as seen from its event stream. */
+export type SessionEnd =
+  | { kind: "idle" }
+  | { kind: "error"; error: { name?: string; data?: Record<string, unknown> } }
+  | { kind: "lost"; reason: string }
+  | { kind: "stopped"; stop: AttemptStop };
+
+/**
+ * Follows one session's events: keeps its liveness (starting, thinking, in_tool, …) and
+ * running token count, reports changes, and settles `ended` on the first terminal event.
+ */
+export class SessionTracker {
+  readonly ended: Promise<SessionEnd>;
+  /** Settles when the session is idle again (after an end or an abort). */
+  readonly quiet: Promise<void>;
+  lastEventAt = Date.now();
+  #settle!: (end: SessionEnd) => void;
+  #settleQuiet!: () => void;
+  #settled = false;
+  #liveness: Liveness = "starting";
+  #tool: string | undefined;
+  #until: number | undefined;
+  #detail: string | undefined;
+  #tokens: TokenCounts = zeroTokens();
+  readonly #countedSteps = new Set<string>();
+  readonly #report: (progress: AttemptProgress) => void;
+  readonly #onPermission: (requestId: string) => void;
+
+  constructor(options: {
+    report: (progress: AttemptProgress) => void;
+    onPermission: (requestId: string) => void;
+  }) {
+    this.#report = options.report;
+    this.#onPermission = options.onPermission;
+    this.ended = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+    this.quiet = new Promise((resolve) => {
+      this.#settleQuiet = resolve;
+    });
+  }
+
+  end(end: SessionEnd): void {
+    if (end.kind === "idle" || end.kind === "error" || end.kind === "lost") this.#settleQuiet();
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#settle(end);
+  }
+
+  handle(event: OpencodeEvent | ServerSignal): void {
+    this.lastEventAt = Date.now();
+    switch (event.type) {
+      case "drover.server-lost":
+        this.end({ kind: "lost", reason: event.reason });
+        return;
+      case "session.idle":
+        this.end({ kind: "idle" });
+        return;
+      case "session.error": {
+        const error = event.properties.error as { name?: string; data?: Record<string, unknown> } | undefined;
+        this.end(error ? { kind: "error", error } : { kind: "idle" });
+        return;
+      }
+      case "session.status": {
+        const status = event.properties.status;
+        if (status.type === "retry") {
+          const limited = /rate|limit|429|quota|overload|too many/i.test(status.message);
+          this.#set(limited ? "rate_limited" : "stalled", undefined, status.next, status.message);
+        } else if (
+          status.type === "busy" &&
+          this.#liveness !== "in_tool" &&
+          this.#liveness !== "awaiting_permission"
+        ) {
+          this.#set("thinking");
+        }
+        return;
+      }
+      case "permission.asked":
+        this.#set("awaiting_permission", undefined, undefined, event.properties.permission);
+        this.#onPermission(event.properties.id);
+        return;
+      case "permission.replied":
+        this.#set("thinking");
+        return;
+      case "message.part.updated": {
+        const part = event.properties.part;
+        if (part.type === "tool") {
+          if (part.state.status === "pending" || part.state.status === "running")
+            this.#set("in_tool", part.tool);
+          else this.#set("thinking");
+        } else if (part.type === "step-finish" && !this.#countedSteps.has(part.id)) {
+          this.#countedSteps.add(part.id);
+          this.#tokens = addTokens(this.#tokens, {
+            input: part.tokens.input,
+            output: part.tokens.output,
+            reasoning: part.tokens.reasoning,
+            cacheRead: part.tokens.cache.read,
+            cacheWrite: part.tokens.cache.write,
+          });
+          this.#emit();
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #set(liveness: Liveness, tool?: string, until?: number, detail?: string): void {
+    if (liveness === this.#liveness && tool === this.#tool && until === this.#until) return;
+    this.#liveness = liveness;
+    this.#tool = tool;
+    this.#until = until;
+    this.#detail = detail;
+    this.#emit();
+  }
+
+  #emit(): void {
+    this.#report({
+      liveness: this.#liveness,
+      ...(this.#tool ? { tool: this.#tool } : {}),
+      ...(this.#until ? { until: this.#until } : {}),
+      ...(this.#detail ? { detail: this.#detail } : {}),
+      tokens: this.#tokens,
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { durationSchema } from "../core/duration.ts";
+
+/** Task ids: letters, digits, `_` and `-`, with optional dotted children (`t12.3`). */
+export const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+
+const modelId = z.string().regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"');
+
+const sharedFields = {
+  dir: z.string().min(1).optional().describe("Directory the agent works in; relative to the task file."),
+  model: modelId.optional().describe('Model, "provider/model".'),
+  agent: z.string().min(1).optional().describe("OpenCode agent (build, plan, or a custom one)."),
+  files: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("Files attached to the prompt; relative to the task's dir."),
+  timeout: durationSchema.optional().describe('Time limit, e.g. 90, "30s", "10m".'),
+};
+
+export const TaskEntry = z.strictObject({
+  id: z
+    .string()
+    .regex(taskIdPattern, "must be letters, digits, _ or -, optionally dotted (t12.3)")
+    .max(120)
+    .describe("Unique id within the file; dotted ids (t12.3) name a parent (t12)."),
+  prompt: z.string().trim().min(1, "must not be empty").describe("What the agent should do."),
+  title: z.string().min(1).optional().describe("Session title; defaults to the id."),
+  dependsOn: z.array(z.string()).optional().describe("Ids that must succeed before this task starts."),
+  ...sharedFields,
+});
+export type TaskEntry = z.infer<typeof TaskEntry>;
+
+export const TaskFile = z.strictObject({
+  defaults: z
+    .strictObject(sharedFields)
+    .optional()
+    .describe("Values every task gets unless it sets its own."),
+  tasks: z.array(TaskEntry).min(1, "must list at least one task"),
+});
+export type TaskFile = z.infer<typeof TaskFile>;

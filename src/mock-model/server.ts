@@ -1,0 +1,274 @@
+import { createHash } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { decideReply, type ReplyPlan } from "./decide-reply.ts";
+import { ChatRequest, textOf } from "./openai-types.ts";
+
+/** One request the scripted model answered, for logs, tests and benchmarks. */
+export interface ScriptedRequestRecord {
+  ts: number;
+  sessionId?: string;
+  model: string;
+  label: string;
+  stream: boolean;
+}
+
+export interface ScriptedModelOptions {
+  port?: number;
+  host?: string;
+  /** Append one JSON line per request to this file. */
+  logFile?: string;
+  onRequest?: (record: ScriptedRequestRecord) => void;
+}
+
+export interface ScriptedModelServer {
+  url: string;
+  /** Base URL for OpenAI-compatible clients (`…/v1`). */
+  baseURL: string;
+  port: number;
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+/** Starts drover's scripted model: an OpenAI-compatible chat-completions server on loopback. */
+export async function startScriptedModel(options: ScriptedModelOptions = {}): Promise<ScriptedModelServer> {
+  const fired = new Map<string, number>();
+  let count = 0;
+  let closing = false;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      handle(req, res, Buffer.concat(chunks).toString("utf8")).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: "server_error" } });
+        else res.destroy();
+      });
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
+    const url = req.url ?? "/";
+    if (req.method === "GET" && url.endsWith("/models")) {
+      sendJson(res, 200, { object: "list", data: [{ id: "scripted", object: "model", owned_by: "drover" }] });
+      return;
+    }
+    if (req.method !== "POST" || !url.endsWith("/chat/completions")) {
+      sendJson(res, 404, {
+        error: { message: `no route ${req.method} ${url}`, type: "invalid_request_error" },
+      });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      sendJson(res, 400, { error: { message: "request body is not JSON", type: "invalid_request_error" } });
+      return;
+    }
+    const parsed = ChatRequest.safeParse(body);
+    if (!parsed.success) {
+      sendJson(res, 400, {
+        error: { message: `bad request: ${parsed.error.message}`, type: "invalid_request_error" },
+      });
+      return;
+    }
+    const request = parsed.data;
+    const sessionId = headerOf(req, "x-session-id");
+    const conversation = sessionId ?? conversationKey(request);
+    const plan = decideReply(request, (key) => fired.get(`${conversation}|${key}`) ?? 0);
+    if (plan.firedKey) {
+      const key = `${conversation}|${plan.firedKey}`;
+      fired.set(key, (fired.get(key) ?? 0) + 1);
+    }
+    count++;
+    const record: ScriptedRequestRecord = {
+      ts: Date.now(),
+      ...(sessionId ? { sessionId } : {}),
+      model: request.model,
+      label: plan.label,
+      stream: request.stream === true,
+    };
+    options.onRequest?.(record);
+    if (options.logFile) appendFileSync(options.logFile, `${JSON.stringify(record)}\n`);
+    await respond(req, res, request, plan);
+  }
+
+  async function respond(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    request: ChatRequest,
+    plan: ReplyPlan,
+  ): Promise<void> {
+    const { reply } = plan;
+    if (plan.delayMs > 0) await wait(plan.delayMs, req);
+    if (reply.kind === "hang") return; // never answer; the client gives up or aborts
+    if (reply.kind === "error") {
+      const headers: Record<string, string> = {};
+      if (reply.retryAfter !== undefined) headers["retry-after"] = String(reply.retryAfter);
+      const type =
+        reply.status === 429
+          ? "rate_limit_error"
+          : reply.status === 401
+            ? "authentication_error"
+            : "api_error";
+      sendJson(
+        res,
+        reply.status,
+        { error: { message: reply.message, type, code: String(reply.status) } },
+        headers,
+      );
+      return;
+    }
+    const id = `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const created = Math.floor(Date.now() / 1000);
+    const outputText = reply.kind === "tool" ? JSON.stringify(reply.args) : reply.text;
+    const usage = usageFor(request, outputText, plan);
+    const toolCall =
+      reply.kind === "tool"
+        ? {
+            id: `call_${id.slice(9)}`,
+            type: "function",
+            function: { name: reply.name, arguments: JSON.stringify(reply.args) },
+          }
+        : undefined;
+
+    if (request.stream !== true) {
+      const message = toolCall
+        ? { role: "assistant", content: null, tool_calls: [toolCall] }
+        : { role: "assistant", content: outputText };
+      if (reply.kind === "stall") return; // a non-streaming stall is a hang
+      sendJson(res, 200, {
+        id,
+        object: "chat.completion",
+        created,
+        model: request.model,
+        choices: [{ index: 0, message, finish_reason: toolCall ? "tool_calls" : "stop" }],
+        usage,
+      });
+      return;
+    }
+
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    const send = (delta: Record<string, unknown>, finish: string | null = null) =>
+      writeChunk(res, {
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model: request.model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      });
+    send({ role: "assistant", content: "" });
+    if (toolCall) {
+      const args = toolCall.function.arguments;
+      const mid = Math.floor(args.length / 2);
+      send({
+        tool_calls: [
+          {
+            index: 0,
+            id: toolCall.id,
+            type: "function",
+            function: { name: toolCall.function.name, arguments: "" },
+          },
+        ],
+      });
+      for (const piece of [args.slice(0, mid), args.slice(mid)]) {
+        if (plan.slowMs) await wait(plan.slowMs, req);
+        send({ tool_calls: [{ index: 0, function: { arguments: piece } }] });
+      }
+      send({}, "tool_calls");
+    } else {
+      const words = outputText.split(/(?<= )/);
+      const stopAt = reply.kind === "stall" ? Math.max(1, Math.floor(words.length / 2)) : words.length;
+      for (const word of words.slice(0, stopAt)) {
+        if (res.destroyed) return;
+        send({ content: word });
+        if (plan.slowMs) await wait(plan.slowMs, req);
+      }
+      if (reply.kind === "stall") return; // keep the connection open and silent
+      send({}, "stop");
+    }
+    writeChunk(res, {
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model: request.model,
+      choices: [],
+      usage,
+    });
+    res.write("data: [DONE]\n\n");
+    res.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    port,
+    requestCount: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closing) return resolve();
+        closing = true;
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function usageFor(request: ChatRequest, output: string, plan: ReplyPlan) {
+  if (plan.tokens) {
+    return {
+      prompt_tokens: plan.tokens.input,
+      completion_tokens: plan.tokens.output,
+      total_tokens: plan.tokens.input + plan.tokens.output,
+    };
+  }
+  const inputChars = request.messages.reduce((sum, m) => sum + textOf(m.content).length, 0);
+  const prompt = Math.max(1, Math.ceil(inputChars / 4));
+  const completion = Math.max(1, Math.ceil(output.length / 4));
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+function conversationKey(request: ChatRequest): string {
+  const firstUser = request.messages.find((m) => m.role === "user");
+  return createHash("sha1").update(textOf(firstUser?.content)).digest("hex").slice(0, 16);
+}
+
+function headerOf(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function writeChunk(res: http.ServerResponse, chunk: unknown): void {
+  if (!res.destroyed) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+}
+
+function wait(ms: number, req: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    req.socket.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,111 @@
+import type { TokenCounts } from "../core/liveness.ts";
+import type { AttemptFailure } from "../core/outcome.ts";
+import type { Db } from "./database.ts";
+
+export interface AttemptRecord {
+  id: string;
+  batchId: string;
+  taskId: string;
+  number: number;
+  engine: string;
+  server?: string;
+  sessionId?: string;
+  status: string;
+  failure?: AttemptFailure;
+  tokens?: TokenCounts;
+  cost: number;
+  finalText?: string;
+  filesChanged: string[];
+  startedAt: number;
+  finishedAt?: number;
+}
+
+interface AttemptRow {
+  id: string;
+  batch_id: string;
+  task_id: string;
+  number: number;
+  engine: string;
+  server: string | null;
+  session_id: string | null;
+  status: string;
+  failure: string | null;
+  tokens: string | null;
+  cost: number;
+  final_text: string | null;
+  files_changed: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export function insertAttempt(
+  db: Db,
+  attempt: { id: string; batchId: string; taskId: string; number: number; engine: string; startedAt: number },
+): void {
+  db.prepare(
+    "insert into attempts (id, batch_id, task_id, number, engine, status, started_at) values (?, ?, ?, ?, ?, 'running', ?)",
+  ).run(attempt.id, attempt.batchId, attempt.taskId, attempt.number, attempt.engine, attempt.startedAt);
+}
+
+export function setAttemptSession(db: Db, attemptId: string, sessionId: string, server: string): void {
+  db.prepare("update attempts set session_id = ?, server = ? where id = ?").run(sessionId, server, attemptId);
+}
+
+/** Closes a running attempt; returns false when it was already closed (an outcome is recorded once). */
+export function finishAttempt(
+  db: Db,
+  attemptId: string,
+  result: {
+    status: string;
+    failure?: AttemptFailure;
+    tokens: TokenCounts;
+    cost: number;
+    finalText?: string;
+    filesChanged: string[];
+    finishedAt: number;
+  },
+): boolean {
+  const info = db
+    .prepare(
+      `update attempts set status = ?, failure = ?, tokens = ?, cost = ?, final_text = ?, files_changed = ?, finished_at = ?
+       where id = ? and status = 'running'`,
+    )
+    .run(
+      result.status,
+      result.failure ? JSON.stringify(result.failure) : null,
+      JSON.stringify(result.tokens),
+      result.cost,
+      result.finalText ?? null,
+      JSON.stringify(result.filesChanged),
+      result.finishedAt,
+      attemptId,
+    );
+  return info.changes === 1;
+}
+
+export function listAttempts(db: Db, batchId: string, taskId?: string): AttemptRecord[] {
+  const rows = (
+    taskId
+      ? db
+          .prepare("select * from attempts where batch_id = ? and task_id = ? order by number")
+          .all(batchId, taskId)
+      : db.prepare("select * from attempts where batch_id = ? order by started_at").all(batchId)
+  ) as AttemptRow[];
+  return rows.map((row) => ({
+    id: row.id,
+    batchId: row.batch_id,
+    taskId: row.task_id,
+    number: row.number,
+    engine: row.engine,
+    ...(row.server ? { server: row.server } : {}),
+    ...(row.session_id ? { sessionId: row.session_id } : {}),
+    status: row.status,
+    ...(row.failure ? { failure: JSON.parse(row.failure) as AttemptFailure } : {}),
+    ...(row.tokens ? { tokens: JSON.parse(row.tokens) as TokenCounts } : {}),
+    cost: row.cost,
+    ...(row.final_text !== null ? { finalText: row.final_text } : {}),
+    filesChanged: row.files_changed ? (JSON.parse(row.files_changed) as string[]) : [],
+    startedAt: row.started_at,
+    ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
+  }));
+}

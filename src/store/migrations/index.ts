@@ -1,0 +1,6 @@
+import { initialSchema } from "./0001-initial.ts";
+
+/** Numbered migrations, applied in order, each once; never edit one that has shipped. */
+export const migrations: readonly { version: number; name: string; sql: string }[] = [
+  { version: 1, name: "initial", sql: initialSchema },
+];
