@@ -34,6 +34,7 @@ export class TtyProgress {
   #drawn = 0;
   #timer: NodeJS.Timeout | undefined;
   #header = "";
+  #stopped = false;
 
   constructor(out: NodeJS.WriteStream) {
     this.#out = out;
@@ -44,7 +45,10 @@ export class TtyProgress {
     this.#timer.unref();
   }
 
+  /** Draws the final state once; later calls do nothing. */
   stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.draw();
   }

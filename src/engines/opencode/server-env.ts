@@ -36,5 +36,6 @@ export function serverEnv(options: {
     OPENCODE_DISABLE_SHARE: "1",
     OPENCODE_CLIENT: "drover",
     DROVER_OWNER: options.ownerTag,
+    DROVER_OWNER_PID: String(process.pid),
   };
 }

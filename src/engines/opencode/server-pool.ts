@@ -4,8 +4,10 @@ import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
 import { DroverError, errorMessage } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
+import { claimHomeDir } from "./claim-home-dir.ts";
 import { prepareEngineHome } from "./engine-home.ts";
 import { OpencodeServer } from "./opencode-server.ts";
+import { reapOrphanServers } from "./reap-orphans.ts";
 import { serverEnv } from "./server-env.ts";
 import { spawnServer } from "./server-process.ts";
 
@@ -29,6 +31,7 @@ export class ServerPool {
   #healthTimer: NodeJS.Timeout | undefined;
   #stopping = false;
   readonly #failures = new Map<string, number>();
+  readonly #homes = new Map<number, { dir: string; release(): void }>();
 
   constructor(options: ServerPoolOptions) {
     this.#options = options;
@@ -39,6 +42,14 @@ export class ServerPool {
     if (settings.attach) {
       this.#servers[0] = await this.#attach(settings.attach);
     } else {
+      const reaped = reapOrphanServers(this.#options.root);
+      if (reaped.length > 0) {
+        this.#options.report({
+          type: "warning",
+          code: "orphans_reaped",
+          message: `killed ${reaped.length} OpenCode process(es) left by an earlier drover: ${reaped.join(", ")}`,
+        });
+      }
       const count = settings.servers;
       const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.#spawn(i)));
       started.forEach((result, i) => {
@@ -85,7 +96,9 @@ export class ServerPool {
   async #spawn(index: number): Promise<OpencodeServer> {
     const { settings, root } = this.#options;
     const name = `opencode-${index + 1}`;
-    const home = prepareEngineHome(path.join(root, name));
+    const claim = this.#homes.get(index) ?? claimHomeDir(root, name);
+    this.#homes.set(index, claim);
+    const home = prepareEngineHome(claim.dir);
     const logDir = path.join(root, "logs");
     mkdirSync(logDir, { recursive: true });
     const password = randomBytes(24).toString("base64url");
@@ -101,7 +114,7 @@ export class ServerPool {
         password,
         ownerTag: root,
       }),
-      logFile: path.join(logDir, `${name}.log`),
+      logFile: path.join(logDir, `${path.basename(claim.dir)}.log`),
       startTimeoutMs: settings.startTimeout,
     });
     const server = new OpencodeServer({

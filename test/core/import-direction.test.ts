@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+
+/** Which domain folders each folder may import from (STYLE.md: imports point one way). */
+const allowed: Record<string, readonly string[]> = {
+  core: [],
+  config: ["core"],
+  store: ["core"],
+  queue: ["core", "store"],
+  engines: ["core", "config"],
+  "mock-model": ["core"],
+  intake: ["core", "config"],
+  supervisor: ["core", "store", "queue", "engines", "intake"],
+  cli: ["*"],
+};
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : entry.name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+describe("module boundaries", () => {
+  it("imports point one way between domain folders", () => {
+    const problems: string[] = [];
+    for (const file of filesUnder(src)) {
+      const rel = path.relative(src, file);
+      const domain = rel.includes(path.sep) ? (rel.split(path.sep)[0] as string) : "(root)";
+      if (domain === "(root)") continue; // app.ts and index.ts wire everything
+      const rules = allowed[domain];
+      assert.ok(rules, `no import rule for src/${domain}`);
+      if (rules.includes("*")) continue;
+      for (const match of readFileSync(file, "utf8").matchAll(/from "(\.[^"]+)"/g)) {
+        const target = path.relative(src, path.resolve(path.dirname(file), match[1] as string));
+        const targetDomain = target.includes(path.sep) ? (target.split(path.sep)[0] as string) : "(root)";
+        if (targetDomain === domain) continue;
+        if (!rules.includes(targetDomain)) problems.push(`src/${rel} imports src/${target}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("only the store imports the SQLite driver", () => {
+    const offenders = filesUnder(src)
+      .filter((file) => /from "better-sqlite3"/.test(readFileSync(file, "utf8")))
+      .map((file) => path.relative(src, file))
+      .filter((rel) => !rel.startsWith(`store${path.sep}`));
+    assert.deepEqual(offenders, []);
+  });
+});
