@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { cancelReason, type EngineHarness, startHarness } from "../helpers/engine-harness.ts";
 import { closedPort } from "../helpers/free-port.ts";
-import { waitForEvent } from "../helpers/wait-for.ts";
+import { membersOfGroups } from "../helpers/processes.ts";
+import { waitFor, waitForEvent } from "../helpers/wait-for.ts";
 
 describe("drover run on real opencode serve with the scripted model", () => {
   let h: EngineHarness;
@@ -21,6 +22,15 @@ describe("drover run on real opencode serve with the scripted model", () => {
         },
       },
     });
+  });
+  afterEach(async () => {
+    // No tool process (bash, …) outlives its attempt: only the servers themselves remain in their groups.
+    await waitFor(
+      () => membersOfGroups(h.serverGroups).every((pid) => h.serverGroups.includes(pid)),
+      10_000,
+    ).catch(() => undefined);
+    const strays = membersOfGroups(h.serverGroups).filter((pid) => !h.serverGroups.includes(pid));
+    assert.deepEqual(strays, [], "processes left behind by the last test");
   });
   after(async () => {
     const left = await h.close();
@@ -106,6 +116,18 @@ describe("drover run on real opencode serve with the scripted model", () => {
       const status = await s.client.session.status();
       assert.equal(status.data?.[sessionId], undefined, "the session is no longer busy");
     }
+  });
+
+  it("times out a task stuck in a long tool, and the tool process is gone", async () => {
+    const results = await h.run([h.task("sleepy", "[[bash sleep 120]]", { timeoutMs: 2500 })]);
+    assert.equal(results.tasks[0]?.status, "timed_out");
+    const inTool = h.events.find(
+      (e) => e.type === "attempt.progress" && e.batchId === results.batch.id && e.liveness === "in_tool",
+    );
+    assert.ok(
+      inTool && inTool.type === "attempt.progress" && inTool.tool === "bash",
+      "progress showed the bash tool",
+    );
   });
 
   it("cancels running and queued tasks when the batch is aborted", async () => {

@@ -45,12 +45,15 @@ export class OpencodeServerEngine implements Engine {
 
   async checkModels(uses: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]> {
     const providers = (this.#options.config.provider ?? {}) as Record<string, unknown>;
-    return checkModels(this.#pool.pick(), uses, providers);
+    return checkModels(await this.#pool.acquire(), uses, providers);
   }
 
   async runAttempt(request: AttemptRequest): Promise<AttemptResult> {
+    let release: (() => void) | undefined;
     try {
-      return await runSessionAttempt(this.#pool.pick(), request, this.#options.settings);
+      const server = await this.#pool.acquire();
+      release = server.assign();
+      return await runSessionAttempt(server, request, this.#options.settings);
     } catch (error) {
       return {
         status: "failed",
@@ -60,6 +63,8 @@ export class OpencodeServerEngine implements Engine {
         finalText: "",
         filesChanged: [],
       };
+    } finally {
+      release?.();
     }
   }
 

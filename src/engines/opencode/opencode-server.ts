@@ -19,6 +19,7 @@ export class OpencodeServer {
   readonly #stream: GlobalEventStream;
   readonly #listeners = new Map<string, Set<SessionListener>>();
   #lost = false;
+  #assigned = 0;
 
   constructor(options: {
     name: string;
@@ -54,9 +55,20 @@ export class OpencodeServer {
     return this.#lost;
   }
 
-  /** Number of sessions with a listener: the attempts running on this server. */
+  /** Attempts assigned to this server and not yet finished. */
   get load(): number {
-    return this.#listeners.size;
+    return this.#assigned;
+  }
+
+  /** Counts an attempt against this server at once (before its session exists); call the result when done. */
+  assign(): () => void {
+    this.#assigned++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#assigned--;
+    };
   }
 
   listen(sessionId: string, listener: SessionListener): () => void {

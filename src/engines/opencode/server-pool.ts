@@ -32,6 +32,7 @@ export class ServerPool {
   #stopping = false;
   readonly #failures = new Map<string, number>();
   readonly #homes = new Map<number, { dir: string; release(): void }>();
+  readonly #waiters = new Set<() => void>();
 
   constructor(options: ServerPoolOptions) {
     this.#options = options;
@@ -40,7 +41,7 @@ export class ServerPool {
   async start(): Promise<void> {
     const { settings } = this.#options;
     if (settings.attach) {
-      this.#servers[0] = await this.#attach(settings.attach);
+      this.#install(0, await this.#attach(settings.attach));
     } else {
       const reaped = reapOrphanServers(this.#options.root);
       if (reaped.length > 0) {
@@ -53,7 +54,7 @@ export class ServerPool {
       const count = settings.servers;
       const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.#spawn(i)));
       started.forEach((result, i) => {
-        if (result.status === "fulfilled") this.#servers[i] = result.value;
+        if (result.status === "fulfilled") this.#install(i, result.value);
       });
       const failed = started.find((result) => result.status === "rejected");
       if (failed && failed.status === "rejected") {
@@ -65,16 +66,51 @@ export class ServerPool {
     this.#healthTimer.unref();
   }
 
-  /** The healthy server with the fewest running sessions. */
-  pick(): OpencodeServer {
+  /** The healthy server with the fewest running attempts, or undefined while none is up. */
+  pick(): OpencodeServer | undefined {
     let best: OpencodeServer | undefined;
     for (const server of this.#servers) {
       if (!server || server.lost) continue;
       if (!best || server.load < best.load) best = server;
     }
-    if (!best)
-      throw new DroverError("engine_unavailable", "no OpenCode server is available", { retryable: true });
     return best;
+  }
+
+  /** Like pick(), but waits (up to the start timeout) while servers are being restarted. */
+  async acquire(): Promise<OpencodeServer> {
+    const ready = this.pick();
+    if (ready) return ready;
+    if (this.#stopping)
+      throw new DroverError("engine_unavailable", "the OpenCode pool is stopping", { retryable: true });
+    const waited = await new Promise<OpencodeServer | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        resolve(undefined);
+      }, this.#options.settings.startTimeout);
+      const waiter = () => {
+        const server = this.pick();
+        if (!server) return;
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+        resolve(server);
+      };
+      this.#waiters.add(waiter);
+    });
+    if (!waited)
+      throw new DroverError("engine_unavailable", "no OpenCode server is available", { retryable: true });
+    return waited;
+  }
+
+  #install(index: number, server: OpencodeServer): void {
+    this.#servers[index] = server;
+    this.#options.report({
+      type: "engine.server",
+      server: server.name,
+      state: "ready",
+      ...(server.process ? { pid: server.process.pid } : {}),
+      url: server.url,
+    });
+    for (const waiter of [...this.#waiters]) waiter();
   }
 
   get servers(): readonly OpencodeServer[] {
@@ -200,7 +236,7 @@ export class ServerPool {
     server.markLost(reason);
     await server.stop();
     try {
-      this.#servers[index] = await this.#spawn(index);
+      this.#install(index, await this.#spawn(index));
     } catch (error) {
       this.#options.report({ type: "warning", code: "engine_restart_failed", message: errorMessage(error) });
     }
