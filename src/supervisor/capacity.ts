@@ -1,0 +1,79 @@
+import { z } from "zod";
+
+export const CapacitySettings = z.object({
+  maxWorkers: z.number().int().min(1).max(1024).default(8).describe("Upper bound on attempts running at once."),
+  ramPerWorkerMb: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Memory one running attempt costs; default: the engine's measured figure."),
+  ramReserveMb: z.number().int().min(0).default(2048).describe("Memory always left free for the machine."),
+  perDir: z.number().int().min(1).optional().describe("Most attempts at once in one directory."),
+  perProvider: z.record(z.string(), z.number().int().min(1)).default({}).describe('Caps per provider or model, e.g. {"anthropic": 4, "openai/gpt-5": 2}.'),
+});
+export type CapacitySettings = z.infer<typeof CapacitySettings>;
+
+/** Measured memory per running attempt, by engine (see docs/benchmarks.md). */
+export const engineRamPerWorkerMb: Record<string, number> = {
+  // A session on a warm `opencode serve` adds ~7-25 MB to the server (20 sessions: +450 MB over
+  // idle; 100 sessions: +700 MB); 40 MB leaves room for tools the agent runs.
+  "opencode-server": 40,
+  // A cold `opencode run` process: 530-660 MB RSS measured.
+  "opencode-cli": 640,
+};
+
+export interface CapacityReading {
+  slots: number;
+  used: number;
+  free: number;
+  /** Which limit decided `slots`. */
+  limitedBy: "maxWorkers" | "memory" | "minimum";
+  freeMemoryMb: number;
+  ramPerWorkerMb: number;
+}
+
+/** Slots = min(maxWorkers, floor((free RAM − reserve) / RAM per worker)), at least 1. */
+export function computeCapacity(settings: CapacitySettings, input: { freeMemoryMb: number; running: number; engine: string }): CapacityReading {
+  const perWorker = settings.ramPerWorkerMb ?? engineRamPerWorkerMb[input.engine] ?? 512;
+  // Running attempts already hold their memory: count it as available to them.
+  const budget = input.freeMemoryMb - settings.ramReserveMb + input.running * perWorker;
+  const byMemory = Math.floor(budget / perWorker);
+  let slots = Math.min(settings.maxWorkers, byMemory);
+  let limitedBy: CapacityReading["limitedBy"] = byMemory < settings.maxWorkers ? "memory" : "maxWorkers";
+  if (slots < 1) {
+    slots = 1;
+    limitedBy = "minimum";
+  }
+  return {
+    slots,
+    used: input.running,
+    free: Math.max(0, slots - input.running),
+    limitedBy,
+    freeMemoryMb: input.freeMemoryMb,
+    ramPerWorkerMb: perWorker,
+  };
+}
+
+/** Per-key caps: is there room for one more attempt with this dir / provider / model? */
+export function fitsCaps(
+  settings: CapacitySettings,
+  running: readonly { dir: string; model: string }[],
+  candidate: { dir: string; model: string },
+  providerLimits: ReadonlyMap<string, number>,
+): string | undefined {
+  if (settings.perDir !== undefined) {
+    const inDir = running.filter((r) => r.dir === candidate.dir).length;
+    if (inDir >= settings.perDir) return `directory cap ${settings.perDir} reached for ${candidate.dir}`;
+  }
+  const provider = candidate.model.split("/")[0] as string;
+  for (const key of [candidate.model, provider]) {
+    const configured = settings.perProvider[key];
+    const lowered = providerLimits.get(key);
+    const cap = configured !== undefined && lowered !== undefined ? Math.min(configured, lowered) : (configured ?? lowered);
+    if (cap === undefined) continue;
+    const count = running.filter((r) => r.model === key || r.model.split("/")[0] === key).length;
+    if (count >= cap) return `${key === provider ? "provider" : "model"} cap ${cap} reached for ${key}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import { z } from "zod";
+
+export const StaggerSettings = z.object({
+  gapMs: z.number().int().min(0).default(100).describe("Fixed gap between two launches."),
+  adaptive: z.boolean().default(true).describe("Lengthen the gap after recent failures and rate limits."),
+  perFailureMs: z.number().int().min(0).default(2_000).describe("Extra gap per recent failure."),
+  perRateLimitMs: z.number().int().min(0).default(5_000).describe("Extra gap per recent rate limit."),
+  windowMs: z.number().int().min(0).default(300_000).describe("How far back failures and rate limits count."),
+  maxGapMs: z.number().int().min(0).default(20_000),
+  jitterMs: z.number().int().min(0).default(0).describe("Random extra up to this much."),
+});
+export type StaggerSettings = z.infer<typeof StaggerSettings>;
+
+export interface LaunchGap {
+  /** Earliest time the next launch may happen (epoch ms). */
+  notBefore: number;
+  gapMs: number;
+  reason: string;
+}
+
+/**
+ * Spaces launches: the first is immediate; later ones wait a fixed gap, plus (adaptive) extra
+ * for failures and rate limits seen in the recent window, capped.
+ */
+export class LaunchStagger {
+  readonly #settings: StaggerSettings;
+  #lastLaunch: number | undefined;
+  readonly #failures: number[] = [];
+  readonly #rateLimits: number[] = [];
+  readonly #random: () => number;
+
+  constructor(settings: StaggerSettings, random: () => number = Math.random) {
+    this.#settings = settings;
+    this.#random = random;
+  }
+
+  recordFailure(at: number): void {
+    this.#failures.push(at);
+  }
+
+  recordRateLimit(at: number): void {
+    this.#rateLimits.push(at);
+  }
+
+  recordLaunch(at: number): void {
+    this.#lastLaunch = at;
+  }
+
+  next(now: number): LaunchGap {
+    if (this.#lastLaunch === undefined) return { notBefore: now, gapMs: 0, reason: "first launch" };
+    const s = this.#settings;
+    const since = now - s.windowMs;
+    prune(this.#failures, since);
+    prune(this.#rateLimits, since);
+    let gap = s.gapMs;
+    const reasons = [`gap ${s.gapMs}ms`];
+    if (s.adaptive && this.#failures.length > 0) {
+      gap += this.#failures.length * s.perFailureMs;
+      reasons.push(`${this.#failures.length} recent failure(s)`);
+    }
+    if (s.adaptive && this.#rateLimits.length > 0) {
+      gap += this.#rateLimits.length * s.perRateLimitMs;
+      reasons.push(`${this.#rateLimits.length} recent rate limit(s)`);
+    }
+    gap = Math.min(gap, Math.max(s.maxGapMs, s.gapMs));
+    if (s.jitterMs > 0) gap += Math.round(this.#random() * s.jitterMs);
+    return { notBefore: this.#lastLaunch + gap, gapMs: gap, reason: reasons.join(", ") };
+  }
+}
+
+function prune(times: number[], since: number): void {
+  while (times.length > 0 && (times[0] as number) < since) times.shift();
+}
