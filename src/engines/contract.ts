@@ -29,6 +29,19 @@ export interface AttemptRequest {
   files: readonly string[];
   /** Continue this session instead of creating one. */
   sessionId?: string;
+  /** The server that holds `sessionId` (sessions live on one server). */
+  server?: string;
+  /**
+   * `prompt` sends the prompt (default); `follow` sends nothing and follows a session that is
+   * already working (re-adoption after a restart), collecting its result.
+   */
+  mode?: "prompt" | "follow";
+  /** Epoch ms the attempt started; in `follow` mode, messages before it are not this attempt's. */
+  startedAt?: number;
+  /** Ask the agent for a structured report with this JSON Schema (OpenCode `format: json_schema`). */
+  reportSchema?: Record<string, unknown>;
+  /** A rate limit whose retry is further away than this ends the attempt as `rate_limited` (to park it). */
+  parkRateLimitAfterMs?: number;
   /** Aborted with an {@link AttemptStop} reason on timeout or cancel. */
   signal: AbortSignal;
   onSession(sessionId: string, server: string): void;
@@ -45,6 +58,12 @@ export interface AttemptResult {
   finalText: string;
   /** Paths the agent wrote or edited (absolute). */
   filesChanged: string[];
+  /** The structured report, when one was asked for and given. */
+  report?: unknown;
+  /** For a `rate_limited` failure: when the provider allows the next request. */
+  rateLimitedUntil?: number;
+  /** The server that ran the session. */
+  server?: string;
 }
 
 /**
@@ -57,5 +76,7 @@ export interface Engine {
   /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
   checkModels(models: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]>;
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;
+  /** Whether a session from an earlier run is still known to the engine (for re-adoption). */
+  hasSession(sessionId: string, server?: string): Promise<boolean>;
   stop(): Promise<void>;
 }

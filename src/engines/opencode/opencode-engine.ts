@@ -51,7 +51,7 @@ export class OpencodeServerEngine implements Engine {
   async runAttempt(request: AttemptRequest): Promise<AttemptResult> {
     let release: (() => void) | undefined;
     try {
-      const server = await this.#pool.acquire();
+      const server = (request.server && this.#pool.byName(request.server)) || (await this.#pool.acquire());
       release = server.assign();
       return await runSessionAttempt(server, request, this.#options.settings);
     } catch (error) {
@@ -66,6 +66,16 @@ export class OpencodeServerEngine implements Engine {
     } finally {
       release?.();
     }
+  }
+
+  async hasSession(sessionId: string, server?: string): Promise<boolean> {
+    const candidates = server ? [this.#pool.byName(server)] : this.#pool.servers;
+    for (const candidate of candidates) {
+      if (!candidate || candidate.lost) continue;
+      const found = await candidate.client.session.get({ sessionID: sessionId }).catch(() => undefined);
+      if (found?.data) return true;
+    }
+    return false;
   }
 
   stop(): Promise<void> {

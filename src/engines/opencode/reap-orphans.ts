@@ -7,7 +7,7 @@ import { isRunning } from "./claim-home-dir.ts";
  * `DROVER_OWNER_PID` in their environment, so only children of a drover that is gone match. Linux only (/proc); elsewhere it finds none.
  * Returns the pids it killed.
  */
-export function reapOrphanServers(owner: string): number[] {
+export function reapOrphanServers(owner: string, keepGroups: ReadonlySet<number> = new Set()): number[] {
   const marker = `DROVER_OWNER=${owner}\0`;
   let entries: string[];
   try {
@@ -26,6 +26,7 @@ export function reapOrphanServers(owner: string): number[] {
       if (ownerPid && isRunning(ownerPid)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (keepGroups.has(pgid)) continue;
       process.kill(pgid > 1 ? -pgid : Number(entry), "SIGKILL");
       killed.push(Number(entry));
     } catch {

@@ -8,8 +8,9 @@ import { claimHomeDir } from "./claim-home-dir.ts";
 import { prepareEngineHome } from "./engine-home.ts";
 import { OpencodeServer } from "./opencode-server.ts";
 import { reapOrphanServers } from "./reap-orphans.ts";
+import { isOwnedServer, readServerRegistry, type ServerRecord, writeServerRegistry } from "./server-registry.ts";
 import { serverEnv } from "./server-env.ts";
-import { spawnServer } from "./server-process.ts";
+import { adoptServerProcess, spawnServer } from "./server-process.ts";
 
 export interface ServerPoolOptions {
   settings: OpencodeSettings;
@@ -33,6 +34,7 @@ export class ServerPool {
   readonly #failures = new Map<string, number>();
   readonly #homes = new Map<number, { dir: string; release(): void }>();
   readonly #waiters = new Set<() => void>();
+  readonly #passwords = new Map<string, string>();
 
   constructor(options: ServerPoolOptions) {
     this.#options = options;
@@ -43,7 +45,13 @@ export class ServerPool {
     if (settings.attach) {
       this.#install(0, await this.#attach(settings.attach));
     } else {
-      const reaped = reapOrphanServers(this.#options.root);
+      const previous = readServerRegistry(this.#registryFile);
+      const adopted = await Promise.all(Array.from({ length: settings.servers }, (_, i) => this.#adopt(i, previous)));
+      adopted.forEach((server, i) => {
+        if (server) this.#install(i, server);
+      });
+      const keep = new Set(adopted.flatMap((server) => (server?.process ? [server.process.pid] : [])));
+      const reaped = reapOrphanServers(this.#options.root, keep);
       if (reaped.length > 0) {
         this.#options.report({
           type: "warning",
@@ -51,10 +59,10 @@ export class ServerPool {
           message: `killed ${reaped.length} OpenCode process(es) left by an earlier drover: ${reaped.join(", ")}`,
         });
       }
-      const count = settings.servers;
-      const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.#spawn(i)));
-      started.forEach((result, i) => {
-        if (result.status === "fulfilled") this.#install(i, result.value);
+      const missing = adopted.flatMap((server, i) => (server ? [] : [i]));
+      const started = await Promise.allSettled(missing.map((i) => this.#spawn(i)));
+      started.forEach((result, n) => {
+        if (result.status === "fulfilled") this.#install(missing[n] as number, result.value);
       });
       const failed = started.find((result) => result.status === "rejected");
       if (failed && failed.status === "rejected") {
@@ -74,6 +82,11 @@ export class ServerPool {
       if (!best || server.load < best.load) best = server;
     }
     return best;
+  }
+
+  /** The live server with this name, if any. */
+  byName(name: string): OpencodeServer | undefined {
+    return this.servers.find((server) => server.name === name && !server.lost);
   }
 
   /** Like pick(), but waits (up to the start timeout) while servers are being restarted. */
@@ -103,6 +116,7 @@ export class ServerPool {
 
   #install(index: number, server: OpencodeServer): void {
     this.#servers[index] = server;
+    this.#writeRegistry();
     this.#options.report({
       type: "engine.server",
       server: server.name,
@@ -138,6 +152,7 @@ export class ServerPool {
     const logDir = path.join(root, "logs");
     mkdirSync(logDir, { recursive: true });
     const password = randomBytes(24).toString("base64url");
+    this.#passwords.set(name, password);
     this.#options.report({ type: "engine.server", server: name, state: "starting" });
     const process = await spawnServer({
       bin: this.#options.bin,
@@ -161,17 +176,7 @@ export class ServerPool {
       process,
       onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
     });
-    void process.exited.then(({ code, signal }) => {
-      if (this.#stopping) return;
-      this.#options.report({
-        type: "engine.server",
-        server: name,
-        state: "exited",
-        pid: process.pid,
-        detail: `exit code ${code}, signal ${signal}`,
-      });
-      void this.#replace(index, server, `server exited (code ${code}, signal ${signal})`);
-    });
+    this.#watchExit(index, server);
     await withTimeout(server.ready, settings.startTimeout, `${name} event stream did not connect`);
     this.#options.report({
       type: "engine.server",
@@ -181,6 +186,64 @@ export class ServerPool {
       url: process.url,
     });
     return server;
+  }
+
+  get #registryFile(): string {
+    return path.join(this.#options.root, "servers.json");
+  }
+
+  #writeRegistry(): void {
+    if (this.#options.settings.attach) return;
+    const records: ServerRecord[] = [];
+    for (const [index, server] of this.#servers.entries()) {
+      const home = this.#homes.get(index);
+      const password = server ? this.#passwords.get(server.name) : undefined;
+      if (!server?.process || !home || !password || server.lost) continue;
+      records.push({ name: server.name, dir: home.dir, pid: server.process.pid, url: server.url, password });
+    }
+    mkdirSync(this.#options.root, { recursive: true });
+    writeServerRegistry(this.#registryFile, this.#stopping ? [] : records);
+  }
+
+  /** Takes over the server an earlier drover ran in this slot's home, if it is alive and answers. */
+  async #adopt(index: number, previous: readonly ServerRecord[]): Promise<OpencodeServer | undefined> {
+    const name = `opencode-${index + 1}`;
+    const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, name);
+    this.#homes.set(index, claim);
+    const record = previous.find((entry) => entry.dir === claim.dir);
+    if (!record || !isOwnedServer(record.pid, this.#options.root)) return undefined;
+    const server = new OpencodeServer({
+      name: record.name,
+      url: record.url,
+      username: "opencode",
+      password: record.password,
+      process: adoptServerProcess(record.pid, record.url),
+      onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
+    });
+    if (!(await server.healthy())) {
+      await server.stop();
+      return undefined;
+    }
+    try {
+      await withTimeout(server.ready, this.#options.settings.startTimeout, `${name} event stream did not connect`);
+    } catch {
+      await server.stop();
+      return undefined;
+    }
+    this.#passwords.set(record.name, record.password);
+    this.#watchExit(index, server);
+    this.#options.report({ type: "warning", code: "server_adopted", message: `adopted ${record.name} (pid ${record.pid}) left running by an earlier drover` });
+    return server;
+  }
+
+  #watchExit(index: number, server: OpencodeServer): void {
+    const process = server.process;
+    if (!process) return;
+    void process.exited.then(({ code, signal }) => {
+      if (this.#stopping) return;
+      this.#options.report({ type: "engine.server", server: server.name, state: "exited", pid: process.pid, detail: `exit code ${code}, signal ${signal}` });
+      void this.#replace(index, server, `server exited (code ${code}, signal ${signal})`);
+    });
   }
 
   async #attach(url: string): Promise<OpencodeServer> {

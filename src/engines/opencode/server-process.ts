@@ -14,7 +14,6 @@ export interface SpawnServerOptions {
 export interface ServerProcess {
   pid: number;
   url: string;
-  child: ChildProcess;
   /** Resolves with the exit code/signal once the process is gone. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM the whole group, then SIGKILL after `graceMs`. */
@@ -72,7 +71,6 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
   return {
     pid: child.pid as number,
     url,
-    child,
     exited,
     async stop(graceMs = 3000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -85,6 +83,55 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
   };
 }
 
+/**
+ * Takes over a server an earlier drover started (re-adoption after a crash): not our child, so its
+ * exit is noticed by polling; stop() kills its group like ours.
+ */
+export function adoptServerProcess(pid: number, url: string): ServerProcess {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const timer = setInterval(() => {
+      if (!groupAlive(pid)) {
+        clearInterval(timer);
+        resolve({ code: null, signal: null });
+      }
+    }, 1000);
+    timer.unref();
+  });
+  adoptedGroups.add(pid);
+  void exited.then(() => adoptedGroups.delete(pid));
+  installExitHook();
+  return {
+    pid,
+    url,
+    exited,
+    async stop(graceMs = 3000) {
+      signalGroup(pid, "SIGTERM");
+      const deadline = Date.now() + graceMs;
+      while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      signalGroup(pid, "SIGKILL");
+      adoptedGroups.delete(pid);
+    },
+  };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // gone
+  }
+}
+
+const adoptedGroups = new Set<number>();
 const liveGroups = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -92,12 +139,16 @@ let exitHookInstalled = false;
 function trackGroup(child: ChildProcess): void {
   liveGroups.add(child);
   child.once("exit", () => liveGroups.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once("exit", () => {
-      for (const group of liveGroups) killGroup(group, "SIGKILL");
-    });
-  }
+  installExitHook();
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const group of liveGroups) killGroup(group, "SIGKILL");
+    for (const pgid of adoptedGroups) signalGroup(pgid, "SIGKILL");
+  });
 }
 
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -6,6 +6,7 @@ import type { AttemptRequest, AttemptResult, AttemptStop } from "../contract.ts"
 import { classifyOpencodeError } from "./classify-error.ts";
 import { filePart } from "./file-parts.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
+import { readLatestTurn } from "./read-transcript.ts";
 import { type SessionEnd, SessionTracker } from "./session-tracker.ts";
 import { summarizeTranscript, type TranscriptEntry } from "./transcript.ts";
 
@@ -14,8 +15,9 @@ const quietCheckMs = 15_000;
 
 /**
  * Runs one attempt as a session on one server: create (or continue) the session, send the
- * prompt with `prompt_async`, follow its events to `session.idle`/`session.error`, then read the
- * transcript. Never throws: every fault is a failed result.
+ * prompt with `prompt_async` (or, in `follow` mode, only follow a session already working), follow
+ * its events to `session.idle`/`session.error`, then build the result from the messages seen.
+ * Never throws: every fault is a failed result.
  */
 export async function runSessionAttempt(
   server: OpencodeServer,
@@ -23,36 +25,26 @@ export async function runSessionAttempt(
   settings: Pick<OpencodeSettings, "onPermission" | "sessions">,
 ): Promise<AttemptResult> {
   const client = server.client;
+  const startedAt = request.startedAt ?? Date.now();
   let sessionId: string;
-  let baseline = 0;
   try {
     if (request.sessionId) {
-      const existing = await client.session.messages({ sessionID: request.sessionId });
-      if (!existing.data)
-        return failedBeforeStart("model_error", `session ${request.sessionId} not found on ${server.name}`);
-      baseline = existing.data.length;
+      const existing = await client.session.get({ sessionID: request.sessionId });
+      if (!existing.data) return failedBeforeStart("engine_crashed", `session ${request.sessionId} is gone from ${server.name}`, true);
       sessionId = request.sessionId;
     } else {
       const created = await client.session.create({ directory: request.dir, title: request.title });
-      if (!created.data)
-        return failedBeforeStart(
-          "engine_unavailable",
-          `cannot create a session: ${describe(created.error)}`,
-          true,
-        );
+      if (!created.data) return failedBeforeStart("engine_unavailable", `cannot create a session: ${describe(created.error)}`, true);
       sessionId = created.data.id;
     }
   } catch (error) {
-    return failedBeforeStart(
-      "engine_unavailable",
-      `cannot reach ${server.name}: ${errorMessage(error)}`,
-      true,
-    );
+    return failedBeforeStart("engine_unavailable", `cannot reach ${server.name}: ${errorMessage(error)}`, true);
   }
   request.onSession(sessionId, server.name);
 
   const tracker = new SessionTracker({
     report: request.onProgress,
+    ...(request.parkRateLimitAfterMs !== undefined ? { parkRateLimitAfterMs: request.parkRateLimitAfterMs } : {}),
     onPermission: (requestID) => {
       const reply = settings.onPermission;
       void client.permission
@@ -60,43 +52,42 @@ export async function runSessionAttempt(
           requestID,
           reply,
           ...(reply === "reject"
-            ? {
-                message:
-                  "drover runs this session headless and no one can grant permissions; continue without it.",
-              }
+            ? { message: "drover runs this session headless and no one can grant permissions; continue without it." }
             : {}),
         })
         .catch(() => undefined);
     },
   });
+  const check = () => void reconcile(server, sessionId, startedAt, tracker);
   const unlisten = server.listen(sessionId, (event) => {
-    if (event.type === "drover.reconnected") void reconcile(server, sessionId, baseline, tracker);
+    if (event.type === "drover.reconnected") check();
     else tracker.handle(event);
   });
   const onAbort = () => tracker.end({ kind: "stopped", stop: request.signal.reason as AttemptStop });
   request.signal.addEventListener("abort", onAbort, { once: true });
   const watchdog = setInterval(() => {
-    if (Date.now() - tracker.lastEventAt > quietCheckMs) void reconcile(server, sessionId, baseline, tracker);
+    if (Date.now() - tracker.lastEventAt > quietCheckMs) check();
   }, quietCheckMs);
   watchdog.unref();
 
   let end: SessionEnd;
   try {
     if (request.signal.aborted) onAbort();
-    const [providerID, ...rest] = request.model.split("/");
-    const sent = await client.session.promptAsync({
-      sessionID: sessionId,
-      parts: [{ type: "text", text: request.prompt }, ...request.files.map(filePart)],
-      model: { providerID: providerID as string, modelID: rest.join("/") },
-      ...(request.agent ? { agent: request.agent } : {}),
-    });
-    if (sent.error)
-      tracker.end({
-        kind: "error",
-        error: { name: "PromptRejected", data: { message: describe(sent.error) } },
+    if (request.mode === "follow") {
+      check();
+    } else {
+      const [providerID, ...rest] = request.model.split("/");
+      const sent = await client.session.promptAsync({
+        sessionID: sessionId,
+        parts: [{ type: "text", text: request.prompt }, ...request.files.map(filePart)],
+        model: { providerID: providerID as string, modelID: rest.join("/") },
+        ...(request.agent ? { agent: request.agent } : {}),
+        ...(request.reportSchema ? { format: { type: "json_schema" as const, schema: request.reportSchema } } : {}),
       });
+      if (sent.error) tracker.end({ kind: "error", error: { name: "PromptRejected", data: { message: describe(sent.error) } } });
+    }
     end = await tracker.ended;
-    if (end.kind === "stopped") {
+    if (end.kind === "stopped" || end.kind === "rate_limited") {
       await client.session.abort({ sessionID: sessionId }).catch(() => undefined);
       await Promise.race([tracker.quiet, delay(abortGraceMs)]);
     }
@@ -108,89 +99,86 @@ export async function runSessionAttempt(
     unlisten();
   }
 
-  const result = await collectResult(server, sessionId, baseline, request.dir, end);
-  if (settings.sessions === "delete" && end.kind !== "lost") {
+  let entries: TranscriptEntry[] = tracker.transcript();
+  if (entries.length === 0 && end.kind !== "lost") {
+    entries = await readLatestTurn(client, sessionId, startedAt).catch(() => []);
+  }
+  const result = buildResult(server.name, sessionId, request, entries, end);
+  if (settings.sessions === "delete" && end.kind !== "lost" && end.kind !== "rate_limited") {
     await client.session.abort({ sessionID: sessionId }).catch(() => undefined); // abort before delete
     await client.session.delete({ sessionID: sessionId }).catch(() => undefined);
   }
   return result;
 }
 
-async function collectResult(
-  server: OpencodeServer,
+function buildResult(
+  serverName: string,
   sessionId: string,
-  baseline: number,
-  dir: string,
+  request: AttemptRequest,
+  entries: TranscriptEntry[],
   end: SessionEnd,
-): Promise<AttemptResult> {
-  let entries: TranscriptEntry[] = [];
-  if (end.kind !== "lost") {
-    try {
-      const messages = await server.client.session.messages({ sessionID: sessionId });
-      entries = (messages.data ?? []).slice(baseline) as TranscriptEntry[];
-    } catch {
-      // The transcript is best effort once the session has ended.
-    }
-  }
-  const summary = summarizeTranscript(entries, dir);
+): AttemptResult {
+  const summary = summarizeTranscript(entries, request.dir);
+  const last = entries.at(-1)?.info;
+  const report = last && last.role === "assistant" ? last.structured : undefined;
   const base = {
     sessionId,
+    server: serverName,
     tokens: summary.tokens,
     cost: summary.cost,
     finalText: summary.finalText,
     filesChanged: summary.filesChanged,
+    ...(report !== undefined ? { report } : {}),
   };
+  const failed = (failure: AttemptFailure): AttemptResult => ({ ...base, status: "failed", failure });
   switch (end.kind) {
     case "stopped": {
-      const status = end.stop.kind === "timeout" ? "timed_out" : "cancelled";
+      const timeout = end.stop.kind === "timeout";
       return {
         ...base,
-        status,
-        failure: {
-          type: end.stop.kind === "timeout" ? "timeout" : "cancelled",
-          message: end.stop.message,
-          retryable: end.stop.kind === "timeout",
-        },
+        status: timeout ? "timed_out" : "cancelled",
+        failure: { type: timeout ? "timeout" : "cancelled", message: end.stop.message, retryable: timeout },
       };
     }
+    case "rate_limited":
+      return { ...failed({ type: "rate_limited", message: end.message, retryable: true }), rateLimitedUntil: end.until };
     case "lost":
-      return {
-        ...base,
-        status: "failed",
-        failure: { type: "engine_crashed", message: `${server.name}: ${end.reason}`, retryable: true },
-      };
-    case "error":
-      return { ...base, status: "failed", failure: classifyOpencodeError(end.error) };
+      return failed({ type: "engine_crashed", message: `${serverName}: ${end.reason}`, retryable: true });
+    case "error": {
+      if (end.error.name === "StructuredOutputError") {
+        return failed({ type: "no_output", message: "the agent ended without its structured report", retryable: true });
+      }
+      return failed(classifyOpencodeError(end.error));
+    }
     case "idle": {
-      if (summary.error) return { ...base, status: "failed", failure: classifyOpencodeError(summary.error) };
-      if (entries.every((entry) => entry.info.role !== "assistant")) {
-        return {
-          ...base,
-          status: "failed",
-          failure: { type: "no_output", message: "the session went idle without an answer", retryable: true },
-        };
+      if (summary.error) {
+        if (summary.error.name === "StructuredOutputError") {
+          return failed({ type: "no_output", message: "the agent ended without its structured report", retryable: true });
+        }
+        return failed(classifyOpencodeError(summary.error));
+      }
+      if (entries.length === 0) return failed({ type: "no_output", message: "the session went idle without an answer", retryable: true });
+      if (request.reportSchema && report === undefined) {
+        return failed({ type: "no_output", message: "the agent went idle without reporting its outcome", retryable: true });
       }
       return { ...base, status: "succeeded" };
     }
   }
 }
 
-/** After a quiet spell or a reconnect: if the session is no longer busy, end the turn from the transcript. */
-async function reconcile(
-  server: OpencodeServer,
-  sessionId: string,
-  baseline: number,
-  tracker: SessionTracker,
-): Promise<void> {
+/** After a quiet spell or a reconnect: if the session is no longer busy, end the turn from its messages. */
+async function reconcile(server: OpencodeServer, sessionId: string, sinceMs: number, tracker: SessionTracker): Promise<void> {
   try {
     const status = await server.client.session.status();
     const busy = status.data && (status.data as Record<string, unknown>)[sessionId] !== undefined;
     if (busy) return;
-    const messages = await server.client.session.messages({ sessionID: sessionId });
-    const entries = (messages.data ?? []).slice(baseline);
-    const last = entries[entries.length - 1]?.info;
+    const turn = await readLatestTurn(server.client, sessionId, sinceMs);
+    const last = turn.at(-1)?.info;
     if (last && last.role === "assistant" && last.time.completed) {
       tracker.end(last.error ? { kind: "error", error: last.error as { name: string } } : { kind: "idle" });
+    } else if (turn.length === 0) {
+      // Not busy and nothing since the attempt began: the session never ran (or was aborted).
+      tracker.end({ kind: "idle" });
     }
   } catch {
     // The next tick tries again; a dead server is handled by the pool.
@@ -198,14 +186,7 @@ async function reconcile(
 }
 
 function failedBeforeStart(type: AttemptFailure["type"], message: string, retryable = false): AttemptResult {
-  return {
-    status: "failed",
-    failure: { type, message, retryable },
-    tokens: zeroTokens(),
-    cost: 0,
-    finalText: "",
-    filesChanged: [],
-  };
+  return { status: "failed", failure: { type, message, retryable }, tokens: zeroTokens(), cost: 0, finalText: "", filesChanged: [] };
 }
 
 function describe(error: unknown): string {

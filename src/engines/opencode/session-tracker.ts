@@ -1,4 +1,4 @@
-import type { Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
+import type { Event as OpencodeEvent, Message, Part } from "@opencode-ai/sdk/v2";
 import { addTokens, type Liveness, type TokenCounts, zeroTokens } from "../../core/liveness.ts";
 import type { AttemptProgress, AttemptStop } from "../contract.ts";
 import type { ServerSignal } from "./opencode-server.ts";
@@ -8,6 +8,7 @@ export type SessionEnd =
   | { kind: "idle" }
   | { kind: "error"; error: { name?: string; data?: Record<string, unknown> } }
   | { kind: "lost"; reason: string }
+  | { kind: "rate_limited"; until: number; message: string }
   | { kind: "stopped"; stop: AttemptStop };
 
 /**
@@ -30,19 +31,32 @@ export class SessionTracker {
   readonly #countedSteps = new Set<string>();
   readonly #report: (progress: AttemptProgress) => void;
   readonly #onPermission: (requestId: string) => void;
+  readonly #parkAfterMs: number | undefined;
+  /** Messages seen on the stream during this attempt, with their latest parts. */
+  readonly #messages = new Map<string, { info: Message; parts: Map<string, Part> }>();
 
   constructor(options: {
     report: (progress: AttemptProgress) => void;
     onPermission: (requestId: string) => void;
+    parkRateLimitAfterMs?: number;
   }) {
     this.#report = options.report;
     this.#onPermission = options.onPermission;
+    this.#parkAfterMs = options.parkRateLimitAfterMs;
     this.ended = new Promise((resolve) => {
       this.#settle = resolve;
     });
     this.quiet = new Promise((resolve) => {
       this.#settleQuiet = resolve;
     });
+  }
+
+  /** The assistant messages of this attempt, oldest first, as seen on the event stream. */
+  transcript(): { info: Message; parts: Part[] }[] {
+    return [...this.#messages.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, entry]) => ({ info: entry.info, parts: [...entry.parts.values()] }))
+      .filter((entry) => entry.info.role === "assistant");
   }
 
   end(end: SessionEnd): void {
@@ -71,6 +85,9 @@ export class SessionTracker {
         if (status.type === "retry") {
           const limited = /rate|limit|429|quota|overload|too many/i.test(status.message);
           this.#set(limited ? "rate_limited" : "stalled", undefined, status.next, status.message);
+          if (limited && this.#parkAfterMs !== undefined && status.next - Date.now() >= this.#parkAfterMs) {
+            this.end({ kind: "rate_limited", until: status.next, message: status.message });
+          }
         } else if (
           status.type === "busy" &&
           this.#liveness !== "in_tool" &&
@@ -87,8 +104,17 @@ export class SessionTracker {
       case "permission.replied":
         this.#set("thinking");
         return;
+      case "message.updated": {
+        const info = event.properties.info;
+        const entry = this.#messages.get(info.id);
+        if (entry) entry.info = info;
+        else this.#messages.set(info.id, { info, parts: new Map() });
+        return;
+      }
       case "message.part.updated": {
         const part = event.properties.part;
+        const owner = this.#messages.get(part.messageID);
+        if (owner) owner.parts.set(part.id, part);
         if (part.type === "tool") {
           if (part.state.status === "pending" || part.state.status === "running")
             this.#set("in_tool", part.tool);
