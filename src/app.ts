@@ -9,15 +9,19 @@ import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
 import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
 import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
 import { Store } from "./store/store.ts";
+import { readFreeMemoryMb } from "./supervisor/memory-probe.ts";
+import { Supervisor } from "./supervisor/supervisor.ts";
 
 export interface DroverApp {
   loaded: LoadedConfig;
   bus: EventBus;
   store: Store;
   engine: Engine;
+  supervisor: Supervisor;
   clock: Clock;
   scripted?: ScriptedModelServer;
-  close(): Promise<void>;
+  /** Stops the supervisor (cancelling, or handing running work back), then the engine, model and store. */
+  close(mode?: "cancel" | "handback"): Promise<void>;
 }
 
 export interface CreateAppOptions {
@@ -27,6 +31,11 @@ export interface CreateAppOptions {
   models: readonly string[];
   clock?: Clock;
   bus?: EventBus;
+  /** Which batches the supervisor runs: `daemon`, or `run:<id>` for a one-shot run (default). */
+  owner?: string;
+  /** Free memory in MB (default: read from the system). */
+  freeMemoryMb?: () => number;
+  random?: () => number;
 }
 
 /**
@@ -40,7 +49,9 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
   const bus = options.bus ?? new EventBus();
   const store = new Store({ file: path.join(loaded.stateDir, "drover.db"), bus, clock });
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
-  const close = async () => {
+  let supervisor: Supervisor | undefined;
+  const close = async (mode: "cancel" | "handback" = "cancel") => {
+    await supervisor?.stop(mode, mode === "handback" ? config.daemon.shutdownGrace : 0);
     for (const closer of closers.reverse()) await closer();
     closers.length = 0;
   };
@@ -71,7 +82,16 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     });
     closers.push(() => engine.stop());
     await engine.start();
-    return { loaded, bus, store, engine, clock, ...(scripted ? { scripted } : {}), close };
+    supervisor = new Supervisor({
+      store,
+      engine,
+      clock,
+      config,
+      freeMemoryMb: options.freeMemoryMb ?? readFreeMemoryMb,
+      owner: options.owner ?? `run:${process.pid}:${clock.now()}`,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    return { loaded, bus, store, engine, supervisor, clock, ...(scripted ? { scripted } : {}), close };
   } catch (error) {
     await close();
     throw error;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "../core/duration.ts";
+import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 
 /** The model id of drover's built-in scripted model (started on demand). */
 export const scriptedModel = "drover/scripted";
@@ -63,10 +64,50 @@ export const DroverConfig = z.strictObject({
   stateDir: z.string().default(".drover").describe("Where drover keeps its database, logs and engine homes."),
   model: modelId.default(scriptedModel).describe('Default model for tasks, "provider/model".'),
   agent: z.string().optional().describe("Default OpenCode agent for tasks (build, plan, or a custom one)."),
-  concurrency: z.number().int().min(1).max(512).default(4).describe("How many tasks run at once."),
   taskTimeout: durationSchema
     .default(1_800_000)
-    .describe('Default time limit per task (e.g. 90, "30s", "10m").'),
+    .describe('Default time limit per attempt (e.g. 90, "30s", "10m").'),
+  strategy: Strategy.default("depth-first").describe(
+    "How ready tasks are chosen: finish one branch first (depth-first), or one task per branch per round.",
+  ),
+  capacity: CapacitySettings.default(() => CapacitySettings.parse({})).describe(
+    "How many attempts run at once: min(maxWorkers, (free RAM − reserve) / RAM per worker), plus per-dir and per-provider caps.",
+  ),
+  stagger: StaggerSettings.default(() => StaggerSettings.parse({})).describe("Spacing between launches."),
+  retry: RetryPolicySettings.default(() => RetryPolicySettings.parse({})).describe("The retry policy."),
+  outcome: z
+    .enum(["structured", "text"])
+    .default("structured")
+    .describe(
+      "structured: every attempt ends with the agent's report (OpenCode structured output); text: the final text is the outcome.",
+    ),
+  modelTiers: z
+    .array(z.array(modelId).min(1))
+    .default([])
+    .describe(
+      'Model tiers, cheapest first, e.g. [["p/small"], ["p/large"]]; a "capability limit" block escalates to the next tier.',
+    ),
+  parkRateLimitAfter: durationSchema
+    .default(5_000)
+    .describe(
+      "A rate limit whose retry is further away than this parks the task (freeing its slot) instead of waiting in the session.",
+    ),
+  rateLimitCooldown: durationSchema
+    .default(60_000)
+    .describe("How long a provider's lowered concurrency lasts after a rate limit."),
+  leaseTtl: durationSchema
+    .default(30_000)
+    .describe("Lease on a running task, renewed by heartbeats; an expired lease marks a crashed supervisor."),
+  daemon: z
+    .strictObject({
+      host: z.string().default("127.0.0.1").describe("Address the API listens on (loopback by default)."),
+      port: z.number().int().min(0).max(65535).default(7420).describe("API port (0: any free port)."),
+      shutdownGrace: durationSchema
+        .default(10_000)
+        .describe("On SIGTERM, how long running attempts may finish before they are handed back."),
+    })
+    .default({ host: "127.0.0.1", port: 7420, shutdownGrace: 10_000 })
+    .describe("The daemon's HTTP API."),
   opencode: OpencodeSettings.default(() => OpencodeSettings.parse({})).describe(
     "OpenCode engine settings; any other key is OpenCode config passed through.",
   ),

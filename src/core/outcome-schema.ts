@@ -1,7 +1,14 @@
 import { z } from "zod";
 
 /** What a blocked agent is missing (the seeds' BLOCKED protocol). */
-export const BlockerKind = z.enum(["missing_context", "capability_limit", "dependency", "credentials", "conflict", "other"]);
+export const BlockerKind = z.enum([
+  "missing_context",
+  "capability_limit",
+  "dependency",
+  "credentials",
+  "conflict",
+  "other",
+]);
 export type BlockerKind = z.infer<typeof BlockerKind>;
 
 /**
@@ -11,7 +18,9 @@ export type BlockerKind = z.infer<typeof BlockerKind>;
 export const AgentReport = z.object({
   outcome: z
     .enum(["complete", "blocked", "handoff", "failed"])
-    .describe("complete: done; handoff: done, only asynchronous follow-up remains; blocked: cannot proceed; failed: tried and could not"),
+    .describe(
+      "complete: done; handoff: done, only asynchronous follow-up remains; blocked: cannot proceed; failed: tried and could not",
+    ),
   summary: z.string().describe("One or two sentences: what was done, or what stopped you."),
   reason: z.string().optional().describe("For blocked/failed: the specific reason."),
   blocker: BlockerKind.optional().describe("For blocked: what kind of blocker this is."),

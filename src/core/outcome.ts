@@ -11,6 +11,7 @@ export const AttemptFailure = z.object({
     "timeout",
     "cancelled",
     "no_output",
+    "agent_failed",
     "permission_denied",
     "internal",
   ]),

@@ -4,7 +4,8 @@ import type { AttemptFailure } from "../core/outcome.ts";
 
 /** Why the supervisor stops an attempt early; passed as the AbortSignal's reason. */
 export interface AttemptStop {
-  kind: "timeout" | "cancel";
+  /** `shutdown`: the supervisor is stopping and hands the task back (it resumes on restart). */
+  kind: "timeout" | "cancel" | "shutdown";
   message: string;
 }
 

@@ -22,7 +22,8 @@ export function planRounds(specs: readonly TaskSpec[], strategy: Strategy, slots
       done.push(id);
     }
     for (const id of round) {
-      for (const unlocked of graph.unlockedBy(id, (x) => (state.get(x) as never) ?? "queued")) state.set(unlocked, "ready");
+      for (const unlocked of graph.unlockedBy(id, (x) => (state.get(x) as never) ?? "queued"))
+        state.set(unlocked, "ready");
     }
   }
   return rounds;

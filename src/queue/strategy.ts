@@ -1,7 +1,6 @@
-import { z } from "zod";
+import type { Strategy } from "../config/supervisor-settings.ts";
 
-export const Strategy = z.enum(["depth-first", "breadth-first"]);
-export type Strategy = z.infer<typeof Strategy>;
+export type { Strategy };
 
 /** The branch a task belongs to: its root id (`t12` for `t12.3.1`). */
 export function branchOf(taskId: string): string {
@@ -40,7 +39,8 @@ export function orderReady(strategy: Strategy, input: OrderInput): string[] {
   const byPosition = (a: string, b: string) => (position.get(a) ?? 0) - (position.get(b) ?? 0);
 
   if (strategy === "depth-first") {
-    const key = (id: string) => (started.has(branchOf(id)) ? 0 : 1) * 1e9 + (rank.get(branchOf(id)) ?? 0) * 1e5;
+    const key = (id: string) =>
+      (started.has(branchOf(id)) ? 0 : 1) * 1e9 + (rank.get(branchOf(id)) ?? 0) * 1e5;
     return [...input.ready].sort((a, b) => key(a) - key(b) || byPosition(a, b));
   }
   const queues = new Map<string, string[]>();

@@ -7,6 +7,7 @@ export interface AttemptRecord {
   batchId: string;
   taskId: string;
   number: number;
+  kind: string;
   engine: string;
   server?: string;
   sessionId?: string;
@@ -25,6 +26,7 @@ interface AttemptRow {
   batch_id: string;
   task_id: string;
   number: number;
+  kind: string;
   engine: string;
   server: string | null;
   session_id: string | null;
@@ -40,11 +42,37 @@ interface AttemptRow {
 
 export function insertAttempt(
   db: Db,
-  attempt: { id: string; batchId: string; taskId: string; number: number; engine: string; startedAt: number },
+  attempt: {
+    id: string;
+    batchId: string;
+    taskId: string;
+    number: number;
+    kind: string;
+    engine: string;
+    startedAt: number;
+  },
 ): void {
   db.prepare(
-    "insert into attempts (id, batch_id, task_id, number, engine, status, started_at) values (?, ?, ?, ?, ?, 'running', ?)",
-  ).run(attempt.id, attempt.batchId, attempt.taskId, attempt.number, attempt.engine, attempt.startedAt);
+    "insert into attempts (id, batch_id, task_id, number, kind, engine, status, started_at) values (?, ?, ?, ?, ?, ?, 'running', ?)",
+  ).run(
+    attempt.id,
+    attempt.batchId,
+    attempt.taskId,
+    attempt.number,
+    attempt.kind,
+    attempt.engine,
+    attempt.startedAt,
+  );
+}
+
+/** The attempt of a task that is still open (status running), if any. */
+export function getOpenAttempt(db: Db, batchId: string, taskId: string): AttemptRecord | undefined {
+  const row = db
+    .prepare(
+      "select * from attempts where batch_id = ? and task_id = ? and status = 'running' order by number desc limit 1",
+    )
+    .get(batchId, taskId) as AttemptRow | undefined;
+  return row ? toAttempt(row) : undefined;
 }
 
 export function setAttemptSession(db: Db, attemptId: string, sessionId: string, server: string): void {
@@ -91,11 +119,16 @@ export function listAttempts(db: Db, batchId: string, taskId?: string): AttemptR
           .all(batchId, taskId)
       : db.prepare("select * from attempts where batch_id = ? order by started_at").all(batchId)
   ) as AttemptRow[];
-  return rows.map((row) => ({
+  return rows.map(toAttempt);
+}
+
+function toAttempt(row: AttemptRow): AttemptRecord {
+  return {
     id: row.id,
     batchId: row.batch_id,
     taskId: row.task_id,
     number: row.number,
+    kind: row.kind,
     engine: row.engine,
     ...(row.server ? { server: row.server } : {}),
     ...(row.session_id ? { sessionId: row.session_id } : {}),
@@ -107,5 +140,5 @@ export function listAttempts(db: Db, batchId: string, taskId?: string): AttemptR
     filesChanged: row.files_changed ? (JSON.parse(row.files_changed) as string[]) : [],
     startedAt: row.started_at,
     ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
-  }));
+  };
 }

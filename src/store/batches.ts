@@ -3,6 +3,8 @@ import type { Db } from "./database.ts";
 export interface BatchRecord {
   id: string;
   source: string;
+  owner?: string;
+  strategy?: string;
   createdAt: number;
   finishedAt?: number;
 }

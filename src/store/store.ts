@@ -7,6 +7,7 @@ import { assertTransition, isFinal, type TaskState } from "../core/task-states.t
 import {
   type AttemptRecord,
   finishAttempt,
+  getOpenAttempt,
   insertAttempt,
   listAttempts,
   setAttemptSession,
@@ -15,20 +16,46 @@ import { type BatchRecord, getBatch, insertBatch, markBatchFinished } from "./ba
 import { type Db, openDatabase } from "./database.ts";
 import { appendEvent, type ListEventsFilter, listEvents } from "./events.ts";
 import {
+  findTaskByIdempotencyKey,
   getTask,
   incrementAttemptCount,
   insertTask,
+  listActiveTasks,
   listTasks,
+  patchTask,
   recordTaskOutcome,
+  renewLeases,
+  type TaskPatch,
   type TaskRecord,
   updateTaskState,
 } from "./tasks.ts";
 
-export type { AttemptRecord, BatchRecord, TaskRecord };
+export type { AttemptRecord, BatchRecord, TaskPatch, TaskRecord };
 
 export interface TaskKey {
   batchId: string;
   taskId: string;
+}
+
+export type AttemptKind = "fresh" | "continue" | "recovery" | "escalation";
+
+/** How an attempt ended, as recorded. */
+export interface AttemptClose {
+  status: "succeeded" | "failed" | "blocked" | "timed_out" | "cancelled";
+  failure?: AttemptFailure;
+  tokens: TokenCounts;
+  cost: number;
+  finalText?: string;
+  filesChanged: string[];
+  durationMs: number;
+}
+
+/** Where the task goes after an attempt: a final state, or back to ready / retry_wait / parked. */
+export interface TaskNext {
+  state: TaskState;
+  reason?: string;
+  outcome?: Outcome;
+  patch?: TaskPatch;
 }
 
 /**
@@ -50,7 +77,7 @@ export class Store {
     this.#db.close();
   }
 
-  /** Records an event that changes no other row (progress, warnings, engine servers). */
+  /** Records an event that changes no other row (progress, launches, warnings, servers). */
   recordEvent(body: DroverEventBody): DroverEvent {
     const event = appendEvent(this.#db, this.#clock.now(), body);
     this.#bus.publish(event);
@@ -58,15 +85,23 @@ export class Store {
   }
 
   /** Creates a batch and its tasks (all `queued`) atomically. */
-  createBatch(batchId: string, source: string, specs: readonly TaskSpec[]): void {
+  createBatch(
+    batchId: string,
+    source: string,
+    specs: readonly TaskSpec[],
+    options: { strategy?: string; owner?: string; idempotencyKeys?: ReadonlyMap<string, string> } = {},
+  ): void {
     const now = this.#clock.now();
-    const events = this.#db.transaction(() => {
+    this.#commit(() => {
       insertBatch(this.#db, { id: batchId, source, createdAt: now });
+      this.#db
+        .prepare("update batches set strategy = ?, owner = ? where id = ?")
+        .run(options.strategy ?? null, options.owner ?? null, batchId);
       const recorded = [
         appendEvent(this.#db, now, { type: "batch.created", batchId, taskIds: specs.map((spec) => spec.id) }),
       ];
       for (const spec of specs) {
-        insertTask(this.#db, batchId, spec, now);
+        insertTask(this.#db, batchId, spec, now, options.idempotencyKeys?.get(spec.id));
         recorded.push(
           appendEvent(this.#db, now, {
             type: "task.state",
@@ -78,96 +113,76 @@ export class Store {
         );
       }
       return recorded;
-    })();
-    for (const event of events) this.#bus.publish(event);
+    });
   }
 
   finishBatch(batchId: string, counts: Record<string, number>, durationMs: number): void {
     const now = this.#clock.now();
-    const event = this.#db.transaction(() => {
+    this.#commit(() => {
       markBatchFinished(this.#db, batchId, now);
-      return appendEvent(this.#db, now, { type: "batch.finished", batchId, counts, durationMs });
-    })();
-    this.#bus.publish(event);
+      return [appendEvent(this.#db, now, { type: "batch.finished", batchId, counts, durationMs })];
+    });
   }
 
-  /** Moves a task along the allowed-transition table; throws `conflict` on an illegal move. */
-  transitionTask(key: TaskKey, to: TaskState, reason?: string): void {
+  /** Moves a task along the allowed-transition table (throws `conflict` on an illegal move), with scheduling fields. */
+  transitionTask(key: TaskKey, to: TaskState, reason?: string, patch?: TaskPatch): void {
     const now = this.#clock.now();
-    const event = this.#db.transaction(() => {
-      const task = getTask(this.#db, key.batchId, key.taskId);
-      if (!task) throw new Error(`no task ${key.batchId}/${key.taskId}`);
-      assertTransition(key.taskId, task.state, to);
-      updateTaskState(this.#db, key, to, reason, now, isFinal(to));
-      return appendEvent(this.#db, now, {
-        type: "task.state",
-        batchId: key.batchId,
-        taskId: key.taskId,
-        from: task.state,
-        to,
-        ...(reason ? { reason } : {}),
-      });
-    })();
-    this.#bus.publish(event);
+    this.#commit(() => [this.#transition(key, to, reason, now, patch)]);
   }
 
   /** Opens a new attempt for a running task and returns its number. */
-  startAttempt(key: TaskKey, attemptId: string, engine: string): number {
+  startAttempt(
+    key: TaskKey,
+    attemptId: string,
+    engine: string,
+    kind: AttemptKind = "fresh",
+    model?: string,
+  ): number {
     const now = this.#clock.now();
-    const { number, event } = this.#db.transaction(() => {
-      const number = incrementAttemptCount(this.#db, key);
-      insertAttempt(this.#db, { id: attemptId, ...key, number, engine, startedAt: now });
-      const event = appendEvent(this.#db, now, {
-        type: "attempt.started",
-        ...key,
-        attemptId,
-        number,
-        engine,
-      });
-      return { number, event };
-    })();
-    this.#bus.publish(event);
+    let number = 0;
+    this.#commit(() => {
+      number = incrementAttemptCount(this.#db, key);
+      insertAttempt(this.#db, { id: attemptId, ...key, number, kind, engine, startedAt: now });
+      return [
+        appendEvent(this.#db, now, {
+          type: "attempt.started",
+          ...key,
+          attemptId,
+          number,
+          kind,
+          engine,
+          ...(model ? { model } : {}),
+        }),
+      ];
+    });
     return number;
   }
 
   recordSession(key: TaskKey, attemptId: string, sessionId: string, server: string): void {
     const now = this.#clock.now();
-    const event = this.#db.transaction(() => {
+    this.#commit(() => {
       setAttemptSession(this.#db, attemptId, sessionId, server);
-      recordTaskOutcome(this.#db, key, { sessionId });
-      return appendEvent(this.#db, now, { type: "attempt.session", ...key, attemptId, sessionId, server });
-    })();
-    this.#bus.publish(event);
+      patchTask(this.#db, key, { sessionId, sessionServer: server });
+      return [appendEvent(this.#db, now, { type: "attempt.session", ...key, attemptId, sessionId, server })];
+    });
   }
 
   /**
-   * Closes an attempt with its result and moves the task to `taskState` in one transaction.
-   * Returns false (and changes nothing) if the attempt was already closed.
+   * Closes an attempt and moves its task on, in one transaction. Returns false (and changes
+   * nothing) if the attempt was already closed: an outcome is recorded once.
    */
   finishAttempt(
     key: TaskKey,
     attemptId: string,
-    result: {
-      status: TaskState & ("succeeded" | "failed" | "blocked" | "timed_out" | "cancelled");
-      failure?: AttemptFailure;
-      tokens: TokenCounts;
-      cost: number;
-      finalText?: string;
-      filesChanged: string[];
-      outcome?: Outcome;
-      durationMs: number;
-      reason?: string;
-    },
+    result: AttemptClose,
+    next: TaskNext = { state: result.status },
   ): boolean {
     const now = this.#clock.now();
-    const events = this.#db.transaction(() => {
-      const closed = finishAttempt(this.#db, attemptId, { ...result, finishedAt: now });
-      if (!closed) return undefined;
-      const task = getTask(this.#db, key.batchId, key.taskId);
-      if (!task) throw new Error(`no task ${key.batchId}/${key.taskId}`);
-      assertTransition(key.taskId, task.state, result.status);
-      updateTaskState(this.#db, key, result.status, result.reason, now, true);
-      if (result.outcome) recordTaskOutcome(this.#db, key, { outcome: result.outcome });
+    let closed = false;
+    this.#commit(() => {
+      closed = finishAttempt(this.#db, attemptId, { ...result, finishedAt: now });
+      if (!closed) return [];
+      if (next.outcome) recordTaskOutcome(this.#db, key, { outcome: next.outcome });
       return [
         appendEvent(this.#db, now, {
           type: "attempt.finished",
@@ -179,37 +194,84 @@ export class Store {
           cost: result.cost,
           durationMs: result.durationMs,
         }),
-        appendEvent(this.#db, now, {
-          type: "task.state",
-          ...key,
-          from: task.state,
-          to: result.status,
-          ...(result.reason ? { reason: result.reason } : {}),
-        }),
+        this.#transition(key, next.state, next.reason, now, next.patch),
       ];
-    })();
-    if (!events) return false;
-    for (const event of events) this.#bus.publish(event);
-    return true;
+    });
+    return closed;
+  }
+
+  renewLeases(owner: string, until: number): number {
+    return renewLeases(this.#db, owner, until);
   }
 
   getBatch(batchId: string): BatchRecord | undefined {
     return getBatch(this.#db, batchId);
   }
 
+  listBatches(limit = 50): BatchRecord[] {
+    const rows = this.#db.prepare("select id from batches order by created_at desc limit ?").all(limit) as {
+      id: string;
+    }[];
+    return rows.flatMap((row) => {
+      const batch = getBatch(this.#db, row.id);
+      return batch ? [batch] : [];
+    });
+  }
+
   getTask(key: TaskKey): TaskRecord | undefined {
     return getTask(this.#db, key.batchId, key.taskId);
+  }
+
+  findTaskByIdempotencyKey(idempotencyKey: string): TaskRecord | undefined {
+    return findTaskByIdempotencyKey(this.#db, idempotencyKey);
   }
 
   listTasks(batchId: string): TaskRecord[] {
     return listTasks(this.#db, batchId);
   }
 
+  /** Unfinished tasks of the batches `owner` runs. */
+  listActiveTasks(owner: string): TaskRecord[] {
+    return listActiveTasks(this.#db, owner);
+  }
+
   listAttempts(batchId: string, taskId?: string): AttemptRecord[] {
     return listAttempts(this.#db, batchId, taskId);
   }
 
+  getOpenAttempt(key: TaskKey): AttemptRecord | undefined {
+    return getOpenAttempt(this.#db, key.batchId, key.taskId);
+  }
+
   listEvents(filter: ListEventsFilter = {}): DroverEvent[] {
     return listEvents(this.#db, filter);
+  }
+
+  #transition(
+    key: TaskKey,
+    to: TaskState,
+    reason: string | undefined,
+    now: number,
+    patch?: TaskPatch,
+  ): DroverEvent {
+    const task = getTask(this.#db, key.batchId, key.taskId);
+    if (!task) throw new Error(`no task ${key.batchId}/${key.taskId}`);
+    assertTransition(key.taskId, task.state, to);
+    updateTaskState(this.#db, key, to, reason, now, isFinal(to));
+    if (patch) patchTask(this.#db, key, patch);
+    return appendEvent(this.#db, now, {
+      type: "task.state",
+      batchId: key.batchId,
+      taskId: key.taskId,
+      from: task.state,
+      to,
+      ...(reason ? { reason } : {}),
+    });
+  }
+
+  /** Runs `write` in one transaction, then publishes the events it recorded. */
+  #commit(write: () => DroverEvent[]): void {
+    const events = this.#db.transaction(write)();
+    for (const event of events) this.#bus.publish(event);
   }
 }

@@ -15,6 +15,85 @@ export interface TaskRecord {
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;
+  runAt?: number;
+  leaseOwner?: string;
+  leaseUntil?: number;
+  idempotencyKey?: string;
+  freshAttempts: number;
+  continuations: number;
+  recoveryUsed: boolean;
+  /** The model the next attempt uses (the spec's, or a higher tier after escalation). */
+  model: string;
+  pendingPrompt?: string;
+  sessionServer?: string;
+}
+
+/** Scheduling fields a supervisor changes together with a state; `null` clears a field. */
+export interface TaskPatch {
+  runAt?: number | null;
+  leaseOwner?: string | null;
+  leaseUntil?: number | null;
+  freshAttempts?: number;
+  continuations?: number;
+  recoveryUsed?: boolean;
+  model?: string;
+  pendingPrompt?: string | null;
+  sessionId?: string | null;
+  sessionServer?: string | null;
+}
+
+const patchColumns: Record<keyof TaskPatch, string> = {
+  runAt: "run_at",
+  leaseOwner: "lease_owner",
+  leaseUntil: "lease_until",
+  freshAttempts: "fresh_attempts",
+  continuations: "continuations",
+  recoveryUsed: "recovery_used",
+  model: "model",
+  pendingPrompt: "pending_prompt",
+  sessionId: "session_id",
+  sessionServer: "session_server",
+};
+
+export function patchTask(db: Db, key: { batchId: string; taskId: string }, patch: TaskPatch): void {
+  const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [
+    keyof TaskPatch,
+    unknown,
+  ][];
+  if (entries.length === 0) return;
+  const sets = entries.map(([field]) => `${patchColumns[field]} = ?`).join(", ");
+  const values = entries.map(([, value]) => (typeof value === "boolean" ? Number(value) : value));
+  db.prepare(`update tasks set ${sets} where batch_id = ? and id = ?`).run(
+    ...values,
+    key.batchId,
+    key.taskId,
+  );
+}
+
+/** Every task not in a final state, oldest first: what a starting supervisor takes over. */
+export function listActiveTasks(db: Db, owner: string): TaskRecord[] {
+  const rows = db
+    .prepare(
+      `select t.* from tasks t join batches b on b.id = t.batch_id
+       where b.owner = ? and t.state not in ('succeeded','failed','blocked','timed_out','cancelled')
+       order by t.created_at, t.rowid`,
+    )
+    .all(owner) as TaskRow[];
+  return rows.map(toRecord);
+}
+
+export function findTaskByIdempotencyKey(db: Db, idempotencyKey: string): TaskRecord | undefined {
+  const row = db.prepare("select * from tasks where idempotency_key = ?").get(idempotencyKey) as
+    | TaskRow
+    | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
+/** Extends the lease of every task this owner runs; returns how many. */
+export function renewLeases(db: Db, owner: string, until: number): number {
+  return db
+    .prepare("update tasks set lease_until = ? where state = 'running' and lease_owner = ?")
+    .run(until, owner).changes;
 }
 
 interface TaskRow {
@@ -29,12 +108,29 @@ interface TaskRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  run_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  idempotency_key: string | null;
+  fresh_attempts: number;
+  continuations: number;
+  recovery_used: number;
+  model: string | null;
+  pending_prompt: string | null;
+  session_server: string | null;
 }
 
-export function insertTask(db: Db, batchId: string, spec: TaskSpec, now: number): void {
+export function insertTask(
+  db: Db,
+  batchId: string,
+  spec: TaskSpec,
+  now: number,
+  idempotencyKey?: string,
+): void {
   db.prepare(
-    "insert into tasks (batch_id, id, title, spec, state, created_at, updated_at) values (?, ?, ?, ?, 'queued', ?, ?)",
-  ).run(batchId, spec.id, spec.title, JSON.stringify(spec), now, now);
+    `insert into tasks (batch_id, id, title, spec, state, created_at, updated_at, idempotency_key, model)
+     values (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+  ).run(batchId, spec.id, spec.title, JSON.stringify(spec), now, now, idempotencyKey ?? null, spec.model);
 }
 
 export function getTask(db: Db, batchId: string, taskId: string): TaskRecord | undefined {
@@ -87,10 +183,11 @@ export function incrementAttemptCount(db: Db, key: { batchId: string; taskId: st
 }
 
 function toRecord(row: TaskRow): TaskRecord {
+  const spec = JSON.parse(row.spec) as TaskSpec;
   return {
     batchId: row.batch_id,
     id: row.id,
-    spec: JSON.parse(row.spec) as TaskSpec,
+    spec,
     state: row.state,
     ...(row.state_reason ? { stateReason: row.state_reason } : {}),
     attemptCount: row.attempt_count,
@@ -99,5 +196,15 @@ function toRecord(row: TaskRow): TaskRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
+    ...(row.run_at !== null ? { runAt: row.run_at } : {}),
+    ...(row.lease_owner ? { leaseOwner: row.lease_owner } : {}),
+    ...(row.lease_until !== null ? { leaseUntil: row.lease_until } : {}),
+    ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
+    freshAttempts: row.fresh_attempts,
+    continuations: row.continuations,
+    recoveryUsed: row.recovery_used === 1,
+    model: row.model ?? spec.model,
+    ...(row.pending_prompt ? { pendingPrompt: row.pending_prompt } : {}),
+    ...(row.session_server ? { sessionServer: row.session_server } : {}),
   };
 }

@@ -1,18 +1,4 @@
-import { z } from "zod";
-
-export const CapacitySettings = z.object({
-  maxWorkers: z.number().int().min(1).max(1024).default(8).describe("Upper bound on attempts running at once."),
-  ramPerWorkerMb: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe("Memory one running attempt costs; default: the engine's measured figure."),
-  ramReserveMb: z.number().int().min(0).default(2048).describe("Memory always left free for the machine."),
-  perDir: z.number().int().min(1).optional().describe("Most attempts at once in one directory."),
-  perProvider: z.record(z.string(), z.number().int().min(1)).default({}).describe('Caps per provider or model, e.g. {"anthropic": 4, "openai/gpt-5": 2}.'),
-});
-export type CapacitySettings = z.infer<typeof CapacitySettings>;
+import type { CapacitySettings } from "../config/supervisor-settings.ts";
 
 /** Measured memory per running attempt, by engine (see docs/benchmarks.md). */
 export const engineRamPerWorkerMb: Record<string, number> = {
@@ -34,7 +20,10 @@ export interface CapacityReading {
 }
 
 /** Slots = min(maxWorkers, floor((free RAM − reserve) / RAM per worker)), at least 1. */
-export function computeCapacity(settings: CapacitySettings, input: { freeMemoryMb: number; running: number; engine: string }): CapacityReading {
+export function computeCapacity(
+  settings: CapacitySettings,
+  input: { freeMemoryMb: number; running: number; engine: string },
+): CapacityReading {
   const perWorker = settings.ramPerWorkerMb ?? engineRamPerWorkerMb[input.engine] ?? 512;
   // Running attempts already hold their memory: count it as available to them.
   const budget = input.freeMemoryMb - settings.ramReserveMb + input.running * perWorker;
@@ -70,7 +59,10 @@ export function fitsCaps(
   for (const key of [candidate.model, provider]) {
     const configured = settings.perProvider[key];
     const lowered = providerLimits.get(key);
-    const cap = configured !== undefined && lowered !== undefined ? Math.min(configured, lowered) : (configured ?? lowered);
+    const cap =
+      configured !== undefined && lowered !== undefined
+        ? Math.min(configured, lowered)
+        : (configured ?? lowered);
     if (cap === undefined) continue;
     const count = running.filter((r) => r.model === key || r.model.split("/")[0] === key).length;
     if (count >= cap) return `${key === provider ? "provider" : "model"} cap ${cap} reached for ${key}`;

@@ -22,14 +22,20 @@ export function renderLineage(spec: TaskSpec, batch: readonly TaskSpec[]): strin
     }
     return false;
   };
-  const parallel = siblings.some((other) => other.id !== spec.id && !reaches(other.id, spec.id) && !reaches(spec.id, other.id));
+  const parallel = siblings.some(
+    (other) => other.id !== spec.id && !reaches(other.id, spec.id) && !reaches(spec.id, other.id),
+  );
   if (!parallel) return undefined;
   const parent = byId.get(parentId);
   const lines = ["TASK LINEAGE:", `0. [parent] ${parent ? describe(parent) : parentId} (${parentId})`];
   siblings.forEach((sibling, index) => {
-    lines.push(`${index + 1}. ${describe(sibling)} (${sibling.id})${sibling.id === spec.id ? " <-- THIS TASK" : ""}`);
+    lines.push(
+      `${index + 1}. ${describe(sibling)} (${sibling.id})${sibling.id === spec.id ? " <-- THIS TASK" : ""}`,
+    );
   });
-  lines.push('LINEAGE RULES: Focus ONLY on "<-- THIS TASK". Stub sibling deps. Exit BLOCKED if hard dependency.');
+  lines.push(
+    'LINEAGE RULES: Focus ONLY on "<-- THIS TASK". Stub sibling deps. Exit BLOCKED if hard dependency.',
+  );
   return lines.join("\n");
 }
 

@@ -1,15 +1,4 @@
-import { z } from "zod";
-
-export const StaggerSettings = z.object({
-  gapMs: z.number().int().min(0).default(100).describe("Fixed gap between two launches."),
-  adaptive: z.boolean().default(true).describe("Lengthen the gap after recent failures and rate limits."),
-  perFailureMs: z.number().int().min(0).default(2_000).describe("Extra gap per recent failure."),
-  perRateLimitMs: z.number().int().min(0).default(5_000).describe("Extra gap per recent rate limit."),
-  windowMs: z.number().int().min(0).default(300_000).describe("How far back failures and rate limits count."),
-  maxGapMs: z.number().int().min(0).default(20_000),
-  jitterMs: z.number().int().min(0).default(0).describe("Random extra up to this much."),
-});
-export type StaggerSettings = z.infer<typeof StaggerSettings>;
+import type { StaggerSettings } from "../config/supervisor-settings.ts";
 
 export interface LaunchGap {
   /** Earliest time the next launch may happen (epoch ms). */

@@ -130,10 +130,10 @@ describe("drover run (the CLI, as a user runs it)", () => {
   });
 
   it("exits 2 on a bad config value", async () => {
-    writeFileSync(path.join(temp.dir, "drover.json"), JSON.stringify({ concurrency: -1 }));
+    writeFileSync(path.join(temp.dir, "drover.json"), JSON.stringify({ capacity: { maxWorkers: -1 } }));
     const run = runDrover(["run", "-p", "hello", "--state-dir", stateDir], { cwd: temp.dir });
     assert.equal(await run.exited, 2);
-    assert.match(run.stderr(), /drover\.json concurrency/);
+    assert.match(run.stderr(), /drover\.json capacity\.maxWorkers/);
   });
 
   it("on Ctrl-C aborts running sessions, marks tasks cancelled and exits cleanly", async () => {

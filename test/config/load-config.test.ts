@@ -16,7 +16,8 @@ describe("config loading", () => {
   it("applies defaults when there is no file", () => {
     const { config, stateDir, file } = loadConfig({ cwd: temp.dir, env: {} });
     assert.equal(config.model, "drover/scripted");
-    assert.equal(config.concurrency, 4);
+    assert.equal(config.capacity.maxWorkers, 8);
+    assert.equal(config.strategy, "depth-first");
     assert.equal(config.taskTimeout, 30 * 60_000);
     assert.equal(config.opencode.servers, 1);
     assert.equal(stateDir, path.join(temp.dir, ".drover"));
@@ -27,14 +28,19 @@ describe("config loading", () => {
   it("layers defaults < file < env < flags", () => {
     writeFileSync(
       path.join(temp.dir, "drover.json"),
-      JSON.stringify({ concurrency: 2, model: "file/model", taskTimeout: "5m", opencode: { servers: 2 } }),
+      JSON.stringify({
+        capacity: { maxWorkers: 2 },
+        model: "file/model",
+        taskTimeout: "5m",
+        opencode: { servers: 2 },
+      }),
     );
     const { config } = loadConfig({
       cwd: temp.dir,
       env: { DROVER_CONCURRENCY: "3", DROVER_MODEL: "env/model" },
-      flags: { concurrency: 7 },
+      flags: { "capacity.maxWorkers": 7 },
     });
-    assert.equal(config.concurrency, 7, "flag beats env and file");
+    assert.equal(config.capacity.maxWorkers, 7, "flag beats env and file");
     assert.equal(config.model, "env/model", "env beats file");
     assert.equal(config.taskTimeout, 5 * 60_000, "file beats default");
     assert.equal(config.opencode.servers, 2);
@@ -60,7 +66,7 @@ describe("config loading", () => {
     writeFileSync(
       path.join(temp.dir, "drover.json"),
       JSON.stringify({
-        concurrency: 0,
+        capacity: { maxWorkers: 0 },
         model: "no-slash",
         taskTimeout: "soon",
         colour: "blue",
@@ -74,9 +80,9 @@ describe("config loading", () => {
       assert.ok(error instanceof DroverError);
       assert.equal(error.code, "bad_config");
       const paths = error.issues.map((issue) => issue.path).sort();
-      assert.deepEqual(paths, ["", "concurrency", "model", "opencode.servers", "taskTimeout"]);
+      assert.deepEqual(paths, ["", "capacity.maxWorkers", "model", "opencode.servers", "taskTimeout"]);
       assert.match(error.message, /unknown field\(s\): colour/);
-      assert.match(error.message, /drover\.json concurrency/);
+      assert.match(error.message, /drover\.json capacity\.maxWorkers/);
     }
   });
 
@@ -84,7 +90,7 @@ describe("config loading", () => {
     assert.throws(
       () => loadConfig({ cwd: temp.dir, env: { DROVER_CONCURRENCY: "lots" } }),
       (error: unknown) =>
-        error instanceof DroverError && /DROVER_CONCURRENCY concurrency/.test(error.message),
+        error instanceof DroverError && /DROVER_CONCURRENCY capacity\.maxWorkers/.test(error.message),
     );
   });
 

@@ -11,11 +11,11 @@ const allowed: Record<string, readonly string[]> = {
   core: [],
   config: ["core"],
   store: ["core"],
-  queue: ["core", "store"],
+  queue: ["core", "config", "store"],
   engines: ["core", "config"],
   "mock-model": ["core"],
   intake: ["core", "config"],
-  supervisor: ["core", "store", "queue", "engines", "intake"],
+  supervisor: ["core", "config", "store", "queue", "engines", "intake"],
   cli: ["*"],
 };
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { cancelReason, type EngineHarness, startHarness } from "../helpers/engine-harness.ts";
+import { type EngineHarness, startHarness } from "../helpers/engine-harness.ts";
 import { closedPort } from "../helpers/free-port.ts";
 import { membersOfGroups } from "../helpers/processes.ts";
 import { waitFor, waitForEvent } from "../helpers/wait-for.ts";
@@ -14,6 +14,8 @@ describe("drover run on real opencode serve with the scripted model", () => {
     deadPort = await closedPort();
     h = await startHarness({
       "opencode.servers": 2,
+      "capacity.maxWorkers": 6,
+      outcome: "text",
       "opencode.provider": {
         dead: {
           npm: "@ai-sdk/openai-compatible",
@@ -44,7 +46,7 @@ describe("drover run on real opencode serve with the scripted model", () => {
         `Write file ${i}. [[write out/file-${i}.txt content of ${i}]] [[bash cat out/file-${i}.txt]] [[reply wrote ${i}]]`,
       ),
     );
-    const results = await h.run(specs, { concurrency: 6 });
+    const results = await h.run(specs);
     assert.equal(
       results.batch.ok,
       true,
@@ -140,9 +142,9 @@ describe("drover run on real opencode serve with the scripted model", () => {
       h.app.bus,
       (e) => e.type === "attempt.progress" && e.taskId === "slow" && e.liveness === "thinking",
     );
-    const done = h.run(specs, { concurrency: 1, signal: controller.signal });
+    const done = h.run(specs, { signal: controller.signal });
     await running;
-    controller.abort(cancelReason());
+    controller.abort();
     const results = await done;
     assert.deepEqual(
       results.tasks.map((t) => [t.id, t.status]),

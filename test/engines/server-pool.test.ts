@@ -19,8 +19,8 @@ import { makeTempDir } from "../helpers/temp-dir.ts";
 import { waitForEvent } from "../helpers/wait-for.ts";
 
 describe("OpenCode server pool", () => {
-  it("replaces a server that dies mid-attempt; the attempt fails as engine_crashed and the next one runs", async () => {
-    const h = await startHarness();
+  it("replaces a server that dies mid-attempt; the attempt fails as engine_crashed and a fresh one succeeds", async () => {
+    const h = await startHarness({ outcome: "text" });
     try {
       const started = waitForEvent(
         h.app.bus,
@@ -35,8 +35,12 @@ describe("OpenCode server pool", () => {
       );
       process.kill(-victim, "SIGKILL");
       const results = await pending;
-      assert.equal(results.tasks[0]?.status, "failed");
-      assert.equal(results.tasks[0]?.outcome?.reason, "engine_crashed");
+      assert.equal(results.tasks[0]?.status, "succeeded");
+      assert.equal(results.tasks[0]?.attempts, 2);
+      const [first, second] = h.app.store.listAttempts(results.batch.id, "doomed");
+      assert.equal(first?.failure?.type, "engine_crashed");
+      assert.equal(second?.kind, "fresh");
+      assert.notEqual(second?.sessionId, first?.sessionId);
       await replaced;
       assert.equal(isAlive(victim), false);
       const again = await h.run([h.task("after", "[[reply still working]]")]);
@@ -77,7 +81,7 @@ describe("OpenCode server pool", () => {
       const loaded = loadConfig({
         cwd: temp.dir,
         env: { DROVER_OPENCODE_ATTACH: userServer.url },
-        flags: { stateDir: path.join(temp.dir, "state") },
+        flags: { stateDir: path.join(temp.dir, "state"), outcome: "text" },
       });
       // A wrong password is refused with a clear error.
       await assert.rejects(
@@ -85,11 +89,12 @@ describe("OpenCode server pool", () => {
         /no healthy OpenCode server at/,
       );
       const app = await createApp({ loaded, env: { DROVER_OPENCODE_PASSWORD: password }, models: [] });
+      await app.supervisor.start();
       try {
         const results = await dispatchBatch({
           store: app.store,
           engine: app.engine,
-          clock: app.clock,
+          supervisor: app.supervisor,
           specs: [
             {
               id: "remote",
@@ -103,8 +108,6 @@ describe("OpenCode server pool", () => {
             },
           ],
           source: "test",
-          concurrency: 1,
-          signal: new AbortController().signal,
         });
         assert.equal(results.tasks[0]?.status, "succeeded");
         assert.equal(results.tasks[0]?.outcome?.summary, "done remotely");

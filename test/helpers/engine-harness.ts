@@ -4,7 +4,6 @@ import { createApp, type DroverApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { DroverEvent } from "../../src/core/events.ts";
 import type { TaskSpec } from "../../src/core/task-spec.ts";
-import type { AttemptStop } from "../../src/engines/contract.ts";
 import type { BatchResults } from "../../src/supervisor/batch-results.ts";
 import { dispatchBatch } from "../../src/supervisor/dispatch-batch.ts";
 import { membersOfGroups, processesOwnedBy } from "./processes.ts";
@@ -19,21 +18,38 @@ export interface EngineHarness {
   /** Process groups of every server this harness started. */
   serverGroups: number[];
   task(id: string, prompt: string, extra?: Partial<TaskSpec>): TaskSpec;
-  run(specs: TaskSpec[], options?: { concurrency?: number; signal?: AbortSignal }): Promise<BatchResults>;
+  /** Submits a batch and resolves with its results; aborting `signal` cancels the batch. */
+  run(specs: TaskSpec[], options?: { signal?: AbortSignal }): Promise<BatchResults>;
   /** Stops everything and returns pids still alive that drover started (should be none). */
   close(): Promise<number[]>;
 }
 
-export async function startHarness(config: Record<string, unknown> = {}): Promise<EngineHarness> {
+export async function startHarness(
+  config: Record<string, unknown> = {},
+  options: { freeMemoryMb?: () => number; outcome?: "structured" | "text" } = {},
+): Promise<EngineHarness> {
   const temp = makeTempDir();
   const workDir = path.join(temp.dir, "work");
   mkdirSync(workDir, { recursive: true });
   const loaded = loadConfig({
     cwd: temp.dir,
     env: {},
-    flags: { stateDir: path.join(temp.dir, "state"), ...config },
+    flags: {
+      stateDir: path.join(temp.dir, "state"),
+      "capacity.maxWorkers": 4,
+      "capacity.ramReserveMb": 0,
+      "stagger.gapMs": 0,
+      "retry.initialBackoff": 100,
+      ...config,
+    },
   });
-  const app = await createApp({ loaded, env: process.env, models: [loaded.config.model] });
+  const app = await createApp({
+    loaded,
+    env: process.env,
+    models: [loaded.config.model],
+    ...(options.freeMemoryMb ? { freeMemoryMb: options.freeMemoryMb } : {}),
+  });
+  await app.supervisor.start();
   const events: DroverEvent[] = [];
   const serverGroups: number[] = [];
   const record = (event: DroverEvent) => {
@@ -60,15 +76,20 @@ export async function startHarness(config: Record<string, unknown> = {}): Promis
       dependsOn: [],
       ...extra,
     }),
-    run: (specs, options = {}) =>
+    run: (specs, runOptions = {}) =>
       dispatchBatch({
         store: app.store,
         engine: app.engine,
-        clock: app.clock,
+        supervisor: app.supervisor,
         specs,
         source: "test",
-        concurrency: options.concurrency ?? 4,
-        signal: options.signal ?? new AbortController().signal,
+        onBatch: (batchId) => {
+          const signal = runOptions.signal;
+          if (!signal) return;
+          const cancel = () => app.supervisor.cancelBatch(batchId, "test cancel");
+          if (signal.aborted) cancel();
+          else signal.addEventListener("abort", cancel, { once: true });
+        },
       }),
     async close() {
       await app.close();
@@ -77,8 +98,4 @@ export async function startHarness(config: Record<string, unknown> = {}): Promis
       return [...new Set(left)];
     },
   };
-}
-
-export function cancelReason(message = "test cancel"): AttemptStop {
-  return { kind: "cancel", message };
 }

@@ -49,14 +49,18 @@ describe("store", () => {
     store.startAttempt(key, "att_1", "test-engine");
     store.recordSession(key, "att_1", "ses_1", "server-1");
     assert.equal(
-      store.finishAttempt(key, "att_1", {
-        status: "succeeded",
-        tokens,
-        cost: 0.5,
-        filesChanged: ["/tmp/x"],
-        durationMs: 5,
-        outcome: { outcome: "complete", summary: "ok" },
-      }),
+      store.finishAttempt(
+        key,
+        "att_1",
+        {
+          status: "succeeded",
+          tokens,
+          cost: 0.5,
+          filesChanged: ["/tmp/x"],
+          durationMs: 5,
+        },
+        { state: "succeeded", outcome: { outcome: "complete", summary: "ok" } },
+      ),
       true,
     );
     const rows = store.listEvents({ batchId: "bat_1" });

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import {
+  CapacitySettings,
+  RetryPolicySettings,
+  StaggerSettings,
+} from "../../src/config/supervisor-settings.ts";
 import type { TaskSpec } from "../../src/core/task-spec.ts";
 import { planRounds } from "../../src/queue/plan-rounds.ts";
 import { orderReady } from "../../src/queue/strategy.ts";
-import { CapacitySettings, computeCapacity, fitsCaps } from "../../src/supervisor/capacity.ts";
+import { computeCapacity, fitsCaps } from "../../src/supervisor/capacity.ts";
 import { renderLineage } from "../../src/supervisor/lineage.ts";
-import { backoffFor, decideRetry, RetryPolicySettings } from "../../src/supervisor/retry-policy.ts";
-import { LaunchStagger, StaggerSettings } from "../../src/supervisor/stagger.ts";
+import { backoffFor, decideRetry } from "../../src/supervisor/retry-policy.ts";
+import { LaunchStagger } from "../../src/supervisor/stagger.ts";
 
 const spec = (id: string, dependsOn: string[] = [], title = id): TaskSpec => ({
   id,
@@ -41,8 +46,14 @@ describe("capacity", () => {
 
   it("uses the engine's measured RAM per worker by default", () => {
     const defaults = CapacitySettings.parse({ maxWorkers: 1000, ramReserveMb: 0 });
-    assert.equal(computeCapacity(defaults, { freeMemoryMb: 6400, running: 0, engine: "opencode-cli" }).slots, 10);
-    assert.equal(computeCapacity(defaults, { freeMemoryMb: 400, running: 0, engine: "opencode-server" }).slots, 10);
+    assert.equal(
+      computeCapacity(defaults, { freeMemoryMb: 6400, running: 0, engine: "opencode-cli" }).slots,
+      10,
+    );
+    assert.equal(
+      computeCapacity(defaults, { freeMemoryMb: 400, running: 0, engine: "opencode-server" }).slots,
+      10,
+    );
   });
 
   it("applies per-directory and per-provider/model caps, and lowered provider limits", () => {
@@ -54,8 +65,14 @@ describe("capacity", () => {
     ];
     assert.match(fitsCaps(caps, running, { dir: "/a", model: "p/m" }, new Map()) ?? "", /directory cap 2/);
     assert.equal(fitsCaps(caps, running, { dir: "/c", model: "anthropic/z" }, new Map()), undefined);
-    assert.match(fitsCaps(caps, running, { dir: "/c", model: "anthropic/z" }, new Map([["anthropic", 2]])) ?? "", /provider cap 2/);
-    assert.match(fitsCaps(caps, running, { dir: "/c", model: "openai/gpt-5" }, new Map()) ?? "", /model cap 1/);
+    assert.match(
+      fitsCaps(caps, running, { dir: "/c", model: "anthropic/z" }, new Map([["anthropic", 2]])) ?? "",
+      /provider cap 2/,
+    );
+    assert.match(
+      fitsCaps(caps, running, { dir: "/c", model: "openai/gpt-5" }, new Map()) ?? "",
+      /model cap 1/,
+    );
   });
 });
 
@@ -71,7 +88,13 @@ describe("launch stagger (fake clock)", () => {
 
   it("lengthens the gap after recent failures and rate limits, forgets them after the window, and caps it", () => {
     const stagger = new LaunchStagger(
-      StaggerSettings.parse({ gapMs: 1000, perFailureMs: 2000, perRateLimitMs: 5000, windowMs: 60_000, maxGapMs: 10_000 }),
+      StaggerSettings.parse({
+        gapMs: 1000,
+        perFailureMs: 2000,
+        perRateLimitMs: 5000,
+        windowMs: 60_000,
+        maxGapMs: 10_000,
+      }),
     );
     stagger.recordLaunch(0);
     stagger.recordFailure(100);
@@ -87,39 +110,84 @@ describe("launch stagger (fake clock)", () => {
   });
 
   it("adds jitter from the injected random source", () => {
-    const stagger = new LaunchStagger(StaggerSettings.parse({ gapMs: 100, adaptive: false, jitterMs: 50 }), () => 0.5);
+    const stagger = new LaunchStagger(
+      StaggerSettings.parse({ gapMs: 100, adaptive: false, jitterMs: 50 }),
+      () => 0.5,
+    );
     stagger.recordLaunch(0);
     assert.equal(stagger.next(0).gapMs, 125);
   });
 });
 
 describe("retry policy", () => {
-  const policy = RetryPolicySettings.parse({ maxAttempts: 3, maxContinuations: 2, initialBackoff: 1000, maxBackoff: 5000, jitter: 0 });
-  const failure = (type: string, retryable = true) => ({ type, message: `${type} happened`, retryable }) as never;
+  const policy = RetryPolicySettings.parse({
+    maxAttempts: 3,
+    maxContinuations: 2,
+    initialBackoff: 1000,
+    maxBackoff: 5000,
+    jitter: 0,
+  });
+  const failure = (type: string, retryable = true) =>
+    ({ type, message: `${type} happened`, retryable }) as never;
 
   it("fails non-retryable errors at once", () => {
-    assert.equal(decideRetry(policy, { failure: failure("auth_error", false), attempts: 1, continuations: 0, now: 0 }).kind, "fail");
+    assert.equal(
+      decideRetry(policy, { failure: failure("auth_error", false), attempts: 1, continuations: 0, now: 0 })
+        .kind,
+      "fail",
+    );
   });
 
   it("continues the same session for a premature idle or stream cut, up to the limit, then retries fresh", () => {
-    assert.equal(decideRetry(policy, { failure: failure("no_output"), attempts: 1, continuations: 0, now: 0 }).kind, "continue");
-    assert.equal(decideRetry(policy, { failure: failure("model_error"), attempts: 1, continuations: 1, now: 0 }).kind, "continue");
-    const fresh = decideRetry(policy, { failure: failure("model_error"), attempts: 1, continuations: 2, now: 0 });
+    assert.equal(
+      decideRetry(policy, { failure: failure("no_output"), attempts: 1, continuations: 0, now: 0 }).kind,
+      "continue",
+    );
+    assert.equal(
+      decideRetry(policy, { failure: failure("model_error"), attempts: 1, continuations: 1, now: 0 }).kind,
+      "continue",
+    );
+    const fresh = decideRetry(policy, {
+      failure: failure("model_error"),
+      attempts: 1,
+      continuations: 2,
+      now: 0,
+    });
     assert.deepEqual([fresh.kind, fresh.kind === "retry" && fresh.delayMs], ["retry", 1000]);
   });
 
   it("backs off exponentially, capped, with jitter, and gives up after maxAttempts", () => {
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffFor(policy, n, () => 0.5)), [1000, 2000, 4000, 5000, 5000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => backoffFor(policy, n, () => 0.5)),
+      [1000, 2000, 4000, 5000, 5000],
+    );
     const jittery = RetryPolicySettings.parse({ initialBackoff: 1000, jitter: 0.2 });
-    assert.equal(backoffFor(jittery, 1, () => 0), 800);
-    assert.equal(backoffFor(jittery, 1, () => 1), 1200);
-    const done = decideRetry(policy, { failure: failure("engine_crashed"), attempts: 3, continuations: 0, now: 0 });
+    assert.equal(
+      backoffFor(jittery, 1, () => 0),
+      800,
+    );
+    assert.equal(
+      backoffFor(jittery, 1, () => 1),
+      1200,
+    );
+    const done = decideRetry(policy, {
+      failure: failure("engine_crashed"),
+      attempts: 3,
+      continuations: 0,
+      now: 0,
+    });
     assert.equal(done.kind, "fail");
     assert.match(done.reason, /after 3 attempts/);
   });
 
   it("parks rate limits until the reset time instead of failing", () => {
-    const park = decideRetry(policy, { failure: failure("rate_limited"), attempts: 3, continuations: 2, now: 100, rateLimitedUntil: 9000 });
+    const park = decideRetry(policy, {
+      failure: failure("rate_limited"),
+      attempts: 3,
+      continuations: 2,
+      now: 100,
+      rateLimitedUntil: 9000,
+    });
     assert.deepEqual([park.kind, park.kind === "park" && park.until], ["park", 9000]);
   });
 });
@@ -129,14 +197,27 @@ describe("batch strategies and plan", () => {
   const all = batch.map((t) => t.id);
 
   it("depth-first finishes one branch before the next", () => {
-    assert.deepEqual(planRounds(batch, "depth-first", 2), [["a.1", "a.2"], ["a.3", "b.1"], ["b.2", "c"]]);
+    assert.deepEqual(planRounds(batch, "depth-first", 2), [
+      ["a.1", "a.2"],
+      ["a.3", "b.1"],
+      ["b.2", "c"],
+    ]);
     // A branch already under way comes first.
-    assert.deepEqual(orderReady("depth-first", { ready: ["a.3", "b.2", "c"], all, running: ["b.1"], done: [] }), ["b.2", "a.3", "c"]);
+    assert.deepEqual(
+      orderReady("depth-first", { ready: ["a.3", "b.2", "c"], all, running: ["b.1"], done: [] }),
+      ["b.2", "a.3", "c"],
+    );
   });
 
   it("breadth-first takes one task per branch per round", () => {
-    assert.deepEqual(planRounds(batch, "breadth-first", 3), [["a.1", "b.1", "c"], ["a.2", "b.2", "a.3"]]);
-    assert.deepEqual(orderReady("breadth-first", { ready: ["a.2", "a.3", "b.2"], all, running: ["a.1"], done: [] }), ["b.2", "a.2", "a.3"]);
+    assert.deepEqual(planRounds(batch, "breadth-first", 3), [
+      ["a.1", "b.1", "c"],
+      ["a.2", "b.2", "a.3"],
+    ]);
+    assert.deepEqual(
+      orderReady("breadth-first", { ready: ["a.2", "a.3", "b.2"], all, running: ["a.1"], done: [] }),
+      ["b.2", "a.2", "a.3"],
+    );
   });
 
   it("respects dependencies in the plan", () => {
@@ -147,7 +228,12 @@ describe("batch strategies and plan", () => {
 
 describe("task lineage", () => {
   it("renders the seeds' block for a dotted task with parallel siblings", () => {
-    const batch = [spec("t1408", [], "Build a CRM"), spec("t1408.1", [], "Contact management"), spec("t1408.2", [], "Deal pipeline"), spec("t1408.3", [], "Email integration")];
+    const batch = [
+      spec("t1408", [], "Build a CRM"),
+      spec("t1408.1", [], "Contact management"),
+      spec("t1408.2", [], "Deal pipeline"),
+      spec("t1408.3", [], "Email integration"),
+    ];
     assert.equal(
       renderLineage(batch[2] as TaskSpec, batch),
       [
@@ -166,6 +252,9 @@ describe("task lineage", () => {
     assert.equal(renderLineage(chain[1] as TaskSpec, chain), undefined);
     assert.equal(renderLineage(spec("t1"), [spec("t1")]), undefined);
     const partly = [...chain, spec("t1.4")];
-    assert.match(renderLineage(partly[0] as TaskSpec, partly) ?? "", /0\. \[parent\] t1 \(t1\)\n1\. do t1\.1 \(t1\.1\) <-- THIS TASK/);
+    assert.match(
+      renderLineage(partly[0] as TaskSpec, partly) ?? "",
+      /0\. \[parent\] t1 \(t1\)\n1\. do t1\.1 \(t1\.1\) <-- THIS TASK/,
+    );
   });
 });

@@ -18,6 +18,7 @@ import { TtyProgress } from "../render/tty-progress.ts";
 
 interface RunFlags {
   prompt?: string[];
+  strategy?: string;
   concurrency?: string;
   model?: string;
   agent?: string;
@@ -36,7 +37,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .description("Dispatch a batch of tasks (a YAML/JSON task file, or -p prompts) to OpenCode in parallel")
     .argument("[file]", "task file (YAML or JSON)")
     .option("-p, --prompt <text...>", "run these prompts as tasks p1, p2, … instead of a file")
-    .option("-c, --concurrency <n>", "how many tasks run at once")
+    .option("-c, --concurrency <n>", "most tasks running at once (capacity.maxWorkers)")
+    .option("--strategy <name>", "depth-first (default) or breadth-first")
     .option("-m, --model <provider/model>", "default model for tasks")
     .option("--agent <name>", "default OpenCode agent for tasks")
     .option("--dir <path>", "working directory for -p tasks (default: current directory)")
@@ -57,7 +59,8 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     env: context.env,
     ...(flags.config ? { file: flags.config } : {}),
     flags: {
-      concurrency: intFlag(flags.concurrency, "--concurrency"),
+      "capacity.maxWorkers": intFlag(flags.concurrency, "--concurrency"),
+      strategy: flags.strategy,
       model: flags.model,
       agent: flags.agent,
       taskTimeout: flags.timeout,
@@ -101,15 +104,21 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   try {
     app = await createApp({ loaded, env: context.env, models, bus: context.bus });
     if (controller.signal.aborted) return exitCodes.interrupted;
-    progress?.note(`drover: ${specs.length} tasks, concurrency ${config.concurrency}`);
+    progress?.note(`drover: ${specs.length} tasks, up to ${config.capacity.maxWorkers} at once`);
+    await app.supervisor.start();
+    const running = app;
     const results = await dispatchBatch({
       store: app.store,
       engine: app.engine,
-      clock: app.clock,
+      supervisor: app.supervisor,
       specs,
       source,
-      concurrency: config.concurrency,
-      signal: controller.signal,
+      onBatch: (batchId) => {
+        const cancel = () =>
+          running.supervisor.cancelBatch(batchId, (controller.signal.reason as AttemptStop).message);
+        if (controller.signal.aborted) cancel();
+        else controller.signal.addEventListener("abort", cancel, { once: true });
+      },
     });
     const outFile = path.resolve(context.cwd, flags.out ?? "results.json");
     writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -7,11 +7,19 @@ import type { TranscriptEntry } from "./transcript.ts";
  * 1.18.33 cannot list a page that holds a user message sent with `format: json_schema` (the
  * list answers 400), while single assistant messages list fine.
  */
-export async function readLatestTurn(client: OpencodeClient, sessionId: string, sinceMs: number): Promise<TranscriptEntry[]> {
+export async function readLatestTurn(
+  client: OpencodeClient,
+  sessionId: string,
+  sinceMs: number,
+): Promise<TranscriptEntry[]> {
   const out: TranscriptEntry[] = [];
   let before: string | undefined;
   for (let i = 0; i < 500; i++) {
-    const page = await client.session.messages({ sessionID: sessionId, limit: 1, ...(before ? { before } : {}) });
+    const page = await client.session.messages({
+      sessionID: sessionId,
+      limit: 1,
+      ...(before ? { before } : {}),
+    });
     const entry = page.data?.[0] as TranscriptEntry | undefined;
     if (!entry || entry.info.role === "user" || entry.info.time.created < sinceMs) break;
     out.push(entry);

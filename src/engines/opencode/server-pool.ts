@@ -8,9 +8,14 @@ import { claimHomeDir } from "./claim-home-dir.ts";
 import { prepareEngineHome } from "./engine-home.ts";
 import { OpencodeServer } from "./opencode-server.ts";
 import { reapOrphanServers } from "./reap-orphans.ts";
-import { isOwnedServer, readServerRegistry, type ServerRecord, writeServerRegistry } from "./server-registry.ts";
 import { serverEnv } from "./server-env.ts";
 import { adoptServerProcess, spawnServer } from "./server-process.ts";
+import {
+  isOwnedServer,
+  readServerRegistry,
+  type ServerRecord,
+  writeServerRegistry,
+} from "./server-registry.ts";
 
 export interface ServerPoolOptions {
   settings: OpencodeSettings;
@@ -46,7 +51,9 @@ export class ServerPool {
       this.#install(0, await this.#attach(settings.attach));
     } else {
       const previous = readServerRegistry(this.#registryFile);
-      const adopted = await Promise.all(Array.from({ length: settings.servers }, (_, i) => this.#adopt(i, previous)));
+      const adopted = await Promise.all(
+        Array.from({ length: settings.servers }, (_, i) => this.#adopt(i, previous)),
+      );
       adopted.forEach((server, i) => {
         if (server) this.#install(i, server);
       });
@@ -225,14 +232,22 @@ export class ServerPool {
       return undefined;
     }
     try {
-      await withTimeout(server.ready, this.#options.settings.startTimeout, `${name} event stream did not connect`);
+      await withTimeout(
+        server.ready,
+        this.#options.settings.startTimeout,
+        `${name} event stream did not connect`,
+      );
     } catch {
       await server.stop();
       return undefined;
     }
     this.#passwords.set(record.name, record.password);
     this.#watchExit(index, server);
-    this.#options.report({ type: "warning", code: "server_adopted", message: `adopted ${record.name} (pid ${record.pid}) left running by an earlier drover` });
+    this.#options.report({
+      type: "warning",
+      code: "server_adopted",
+      message: `adopted ${record.name} (pid ${record.pid}) left running by an earlier drover`,
+    });
     return server;
   }
 
@@ -241,7 +256,13 @@ export class ServerPool {
     if (!process) return;
     void process.exited.then(({ code, signal }) => {
       if (this.#stopping) return;
-      this.#options.report({ type: "engine.server", server: server.name, state: "exited", pid: process.pid, detail: `exit code ${code}, signal ${signal}` });
+      this.#options.report({
+        type: "engine.server",
+        server: server.name,
+        state: "exited",
+        pid: process.pid,
+        detail: `exit code ${code}, signal ${signal}`,
+      });
       void this.#replace(index, server, `server exited (code ${code}, signal ${signal})`);
     });
   }

@@ -107,7 +107,8 @@ export function adoptServerProcess(pid: number, url: string): ServerProcess {
     async stop(graceMs = 3000) {
       signalGroup(pid, "SIGTERM");
       const deadline = Date.now() + graceMs;
-      while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (groupAlive(pid) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       signalGroup(pid, "SIGKILL");
       adoptedGroups.delete(pid);
     },

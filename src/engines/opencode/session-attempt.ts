@@ -30,21 +30,37 @@ export async function runSessionAttempt(
   try {
     if (request.sessionId) {
       const existing = await client.session.get({ sessionID: request.sessionId });
-      if (!existing.data) return failedBeforeStart("engine_crashed", `session ${request.sessionId} is gone from ${server.name}`, true);
+      if (!existing.data)
+        return failedBeforeStart(
+          "engine_crashed",
+          `session ${request.sessionId} is gone from ${server.name}`,
+          true,
+        );
       sessionId = request.sessionId;
     } else {
       const created = await client.session.create({ directory: request.dir, title: request.title });
-      if (!created.data) return failedBeforeStart("engine_unavailable", `cannot create a session: ${describe(created.error)}`, true);
+      if (!created.data)
+        return failedBeforeStart(
+          "engine_unavailable",
+          `cannot create a session: ${describe(created.error)}`,
+          true,
+        );
       sessionId = created.data.id;
     }
   } catch (error) {
-    return failedBeforeStart("engine_unavailable", `cannot reach ${server.name}: ${errorMessage(error)}`, true);
+    return failedBeforeStart(
+      "engine_unavailable",
+      `cannot reach ${server.name}: ${errorMessage(error)}`,
+      true,
+    );
   }
   request.onSession(sessionId, server.name);
 
   const tracker = new SessionTracker({
     report: request.onProgress,
-    ...(request.parkRateLimitAfterMs !== undefined ? { parkRateLimitAfterMs: request.parkRateLimitAfterMs } : {}),
+    ...(request.parkRateLimitAfterMs !== undefined
+      ? { parkRateLimitAfterMs: request.parkRateLimitAfterMs }
+      : {}),
     onPermission: (requestID) => {
       const reply = settings.onPermission;
       void client.permission
@@ -52,7 +68,10 @@ export async function runSessionAttempt(
           requestID,
           reply,
           ...(reply === "reject"
-            ? { message: "drover runs this session headless and no one can grant permissions; continue without it." }
+            ? {
+                message:
+                  "drover runs this session headless and no one can grant permissions; continue without it.",
+              }
             : {}),
         })
         .catch(() => undefined);
@@ -82,9 +101,15 @@ export async function runSessionAttempt(
         parts: [{ type: "text", text: request.prompt }, ...request.files.map(filePart)],
         model: { providerID: providerID as string, modelID: rest.join("/") },
         ...(request.agent ? { agent: request.agent } : {}),
-        ...(request.reportSchema ? { format: { type: "json_schema" as const, schema: request.reportSchema } } : {}),
+        ...(request.reportSchema
+          ? { format: { type: "json_schema" as const, schema: request.reportSchema } }
+          : {}),
       });
-      if (sent.error) tracker.end({ kind: "error", error: { name: "PromptRejected", data: { message: describe(sent.error) } } });
+      if (sent.error)
+        tracker.end({
+          kind: "error",
+          error: { name: "PromptRejected", data: { message: describe(sent.error) } },
+        });
     }
     end = await tracker.ended;
     if (end.kind === "stopped" || end.kind === "rate_limited") {
@@ -141,25 +166,45 @@ function buildResult(
       };
     }
     case "rate_limited":
-      return { ...failed({ type: "rate_limited", message: end.message, retryable: true }), rateLimitedUntil: end.until };
+      return {
+        ...failed({ type: "rate_limited", message: end.message, retryable: true }),
+        rateLimitedUntil: end.until,
+      };
     case "lost":
       return failed({ type: "engine_crashed", message: `${serverName}: ${end.reason}`, retryable: true });
     case "error": {
       if (end.error.name === "StructuredOutputError") {
-        return failed({ type: "no_output", message: "the agent ended without its structured report", retryable: true });
+        return failed({
+          type: "no_output",
+          message: "the agent ended without its structured report",
+          retryable: true,
+        });
       }
       return failed(classifyOpencodeError(end.error));
     }
     case "idle": {
       if (summary.error) {
         if (summary.error.name === "StructuredOutputError") {
-          return failed({ type: "no_output", message: "the agent ended without its structured report", retryable: true });
+          return failed({
+            type: "no_output",
+            message: "the agent ended without its structured report",
+            retryable: true,
+          });
         }
         return failed(classifyOpencodeError(summary.error));
       }
-      if (entries.length === 0) return failed({ type: "no_output", message: "the session went idle without an answer", retryable: true });
+      if (entries.length === 0)
+        return failed({
+          type: "no_output",
+          message: "the session went idle without an answer",
+          retryable: true,
+        });
       if (request.reportSchema && report === undefined) {
-        return failed({ type: "no_output", message: "the agent went idle without reporting its outcome", retryable: true });
+        return failed({
+          type: "no_output",
+          message: "the agent went idle without reporting its outcome",
+          retryable: true,
+        });
       }
       return { ...base, status: "succeeded" };
     }
@@ -167,7 +212,12 @@ function buildResult(
 }
 
 /** After a quiet spell or a reconnect: if the session is no longer busy, end the turn from its messages. */
-async function reconcile(server: OpencodeServer, sessionId: string, sinceMs: number, tracker: SessionTracker): Promise<void> {
+async function reconcile(
+  server: OpencodeServer,
+  sessionId: string,
+  sinceMs: number,
+  tracker: SessionTracker,
+): Promise<void> {
   try {
     const status = await server.client.session.status();
     const busy = status.data && (status.data as Record<string, unknown>)[sessionId] !== undefined;
@@ -186,7 +236,14 @@ async function reconcile(server: OpencodeServer, sessionId: string, sinceMs: num
 }
 
 function failedBeforeStart(type: AttemptFailure["type"], message: string, retryable = false): AttemptResult {
-  return { status: "failed", failure: { type, message, retryable }, tokens: zeroTokens(), cost: 0, finalText: "", filesChanged: [] };
+  return {
+    status: "failed",
+    failure: { type, message, retryable },
+    tokens: zeroTokens(),
+    cost: 0,
+    finalText: "",
+    filesChanged: [],
+  };
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { Event as OpencodeEvent, Message, Part } from "@opencode-ai/sdk/v2";
+import type { Message, Event as OpencodeEvent, Part } from "@opencode-ai/sdk/v2";
 import { addTokens, type Liveness, type TokenCounts, zeroTokens } from "../../core/liveness.ts";
 import type { AttemptProgress, AttemptStop } from "../contract.ts";
 import type { ServerSignal } from "./opencode-server.ts";

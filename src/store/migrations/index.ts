@@ -1,6 +1,8 @@
 import { initialSchema } from "./0001-initial.ts";
+import { supervisorSchema } from "./0002-supervisor.ts";
 
 /** Numbered migrations, applied in order, each once; never edit one that has shipped. */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: "initial", sql: initialSchema },
+  { version: 2, name: "supervisor", sql: supervisorSchema },
 ];

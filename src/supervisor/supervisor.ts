@@ -1,0 +1,820 @@
+import type { DroverConfig } from "../config/schema.ts";
+import type { Clock } from "../core/clock.ts";
+import { DroverError } from "../core/errors.ts";
+import { newId } from "../core/ids.ts";
+import { zeroTokens } from "../core/liveness.ts";
+import type { Outcome } from "../core/outcome.ts";
+import { agentReportJsonSchema } from "../core/outcome-schema.ts";
+import type { TaskSpec } from "../core/task-spec.ts";
+import { isFinal, type TaskState } from "../core/task-states.ts";
+import type { AttemptResult, AttemptStop, Engine } from "../engines/contract.ts";
+import { DependencyGraph } from "../queue/dependency-graph.ts";
+import { orderReady, type Strategy } from "../queue/strategy.ts";
+import type { AttemptKind, Store, TaskKey, TaskPatch, TaskRecord } from "../store/store.ts";
+import { buildTaskPrompt } from "./build-prompt.ts";
+import { type CapacityReading, computeCapacity, fitsCaps } from "./capacity.ts";
+import { decideNext, type NextStep } from "./decide-next.ts";
+import { LaunchStagger } from "./stagger.ts";
+
+export interface SupervisorDeps {
+  store: Store;
+  engine: Engine;
+  clock: Clock;
+  config: DroverConfig;
+  /** Free memory in MB, read each time capacity is computed (injected so tests control it). */
+  freeMemoryMb: () => number;
+  /** Which batches this supervisor runs: `daemon`, or `run:<id>` for one `drover run`. */
+  owner: string;
+  random?: () => number;
+}
+
+/** One task the supervisor is responsible for, mirrored from the store. */
+interface LiveTask {
+  key: TaskKey;
+  spec: TaskSpec;
+  state: TaskState;
+  model: string;
+  freshAttempts: number;
+  continuations: number;
+  recoveryUsed: boolean;
+  pendingPrompt?: string;
+  pendingKind?: AttemptKind;
+  sessionId?: string;
+  sessionServer?: string;
+  runAt?: number;
+  controller?: AbortController;
+}
+
+interface LiveBatch {
+  id: string;
+  specs: TaskSpec[];
+  graph: DependencyGraph;
+  strategy: Strategy;
+  createdAt: number;
+  /** States of every task of the batch, final ones included (for dependency decisions). */
+  states: Map<string, TaskState>;
+  cancelling: boolean;
+  waiters: (() => void)[];
+}
+
+export interface SubmitInput {
+  specs: readonly TaskSpec[];
+  source: string;
+  strategy?: Strategy;
+  /** Per task id: a key that makes submitting the same task twice create it once. */
+  idempotencyKeys?: ReadonlyMap<string, string>;
+}
+
+export interface SubmitResult {
+  batchId: string;
+  created: string[];
+  /** Tasks whose idempotency key already existed: where they live. */
+  existing: { taskId: string; batchId: string; existingTaskId: string }[];
+}
+
+export interface SupervisorStatus {
+  owner: string;
+  capacity: CapacityReading;
+  running: number;
+  byState: Record<string, number>;
+  providerLimits: { key: string; limit: number; until: number }[];
+  nextLaunchAt?: number;
+  why: string;
+}
+
+const keyOf = (key: TaskKey) => `${key.batchId}/${key.taskId}`;
+
+interface PlannedStep {
+  state: TaskState;
+  reason?: string;
+  patch: TaskPatch;
+  outcome?: Outcome;
+  /** For a task going back to ready/parked with a prompt: what kind its next attempt is. */
+  pendingKind?: AttemptKind;
+}
+
+/**
+ * The "pulse", done right: a deterministic scheduler over the store. Ready tasks launch by
+ * strategy while capacity (RAM, caps) and the stagger allow; every attempt's result goes through
+ * one decision (outcome, BLOCKED protocol, retry policy); leases are renewed by heartbeats, and a
+ * restarted supervisor re-adopts what its predecessor left running. Its loop never throws.
+ */
+export class Supervisor {
+  readonly #deps: SupervisorDeps;
+  readonly #tasks = new Map<string, LiveTask>();
+  readonly #batches = new Map<string, LiveBatch>();
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #stagger: LaunchStagger;
+  readonly #providerLimits = new Map<string, { limit: number; until: number }>();
+  readonly #instance = newId("run");
+  #timer: { cancel(): void } | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #tickQueued = false;
+  #stopping = false;
+  #started = false;
+
+  constructor(deps: SupervisorDeps) {
+    this.#deps = deps;
+    this.#stagger = new LaunchStagger(deps.config.stagger, deps.random);
+  }
+
+  /** Loads unfinished work of this owner, re-adopts or closes what a crashed predecessor left running, and starts. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const active = this.#deps.store.listActiveTasks(this.#deps.owner);
+    for (const batchId of new Set(active.map((task) => task.batchId))) this.#loadBatch(batchId);
+    for (const record of active) {
+      if (record.state === "running") await this.#recover(record);
+    }
+    for (const batch of this.#batches.values()) this.#checkBatchDone(batch);
+    const { leaseTtl } = this.#deps.config;
+    this.#heartbeat = setInterval(
+      () => {
+        this.#deps.store.renewLeases(this.#instance, this.#deps.clock.now() + leaseTtl);
+      },
+      Math.max(50, Math.floor(leaseTtl / 3)),
+    );
+    this.#heartbeat.unref();
+    this.#kick();
+  }
+
+  /** Stores a batch (skipping tasks whose idempotency key exists) and schedules it. */
+  submit(input: SubmitInput): SubmitResult {
+    const existing: SubmitResult["existing"] = [];
+    const fresh: TaskSpec[] = [];
+    const keys = new Map<string, string>();
+    for (const spec of input.specs) {
+      const key = input.idempotencyKeys?.get(spec.id);
+      const found = key ? this.#deps.store.findTaskByIdempotencyKey(key) : undefined;
+      if (found) existing.push({ taskId: spec.id, batchId: found.batchId, existingTaskId: found.id });
+      else {
+        fresh.push(spec);
+        if (key) keys.set(spec.id, key);
+      }
+    }
+    const batchId = newId("bat");
+    if (fresh.length === 0) return { batchId: existing[0]?.batchId ?? batchId, created: [], existing };
+    // Dependencies on tasks that already existed are satisfied by them.
+    const kept = new Set(fresh.map((spec) => spec.id));
+    const specs = fresh.map((spec) => ({
+      ...spec,
+      dependsOn: spec.dependsOn.filter((dep) => kept.has(dep)),
+    }));
+    const strategy = input.strategy ?? this.#deps.config.strategy;
+    this.#deps.store.createBatch(batchId, input.source, specs, {
+      strategy,
+      owner: this.#deps.owner,
+      idempotencyKeys: keys,
+    });
+    this.#loadBatch(batchId);
+    const batch = this.#batches.get(batchId) as LiveBatch;
+    for (const spec of specs) this.#move(this.#task(batchId, spec.id), batch.graph.initialState(spec.id));
+    this.#kick();
+    return { batchId, created: specs.map((spec) => spec.id), existing };
+  }
+
+  /** Resolves when every task of the batch is final. */
+  whenBatchDone(batchId: string): Promise<void> {
+    const batch = this.#batches.get(batchId);
+    if (!batch) return Promise.resolve();
+    return new Promise((resolve) => batch.waiters.push(resolve));
+  }
+
+  cancelBatch(batchId: string, reason: string): void {
+    const batch = this.#batches.get(batchId);
+    if (!batch) throw new DroverError("not_found", `no running batch ${batchId}`);
+    batch.cancelling = true;
+    for (const spec of batch.specs) {
+      const task = this.#tasks.get(keyOf({ batchId, taskId: spec.id }));
+      if (task) this.#cancelTask(task, reason);
+    }
+    this.#kick();
+  }
+
+  cancelTask(key: TaskKey, reason: string): void {
+    const task = this.#tasks.get(keyOf(key));
+    if (!task) throw new DroverError("not_found", `no unfinished task ${keyOf(key)}`);
+    this.#cancelTask(task, reason);
+    this.#kick();
+  }
+
+  /** Puts a failed, blocked, timed-out or cancelled task (and the dependents it blocked) back in the queue. */
+  retryTask(key: TaskKey): void {
+    const record = this.#deps.store.getTask(key);
+    if (!record) throw new DroverError("not_found", `no task ${keyOf(key)}`);
+    if (!isFinal(record.state) || record.state === "succeeded") {
+      throw new DroverError(
+        "conflict",
+        `task ${keyOf(key)} is ${record.state}; only failed, blocked, timed-out or cancelled tasks can be retried`,
+      );
+    }
+    if (!this.#batches.has(key.batchId)) this.#loadBatch(key.batchId);
+    const batch = this.#batches.get(key.batchId) as LiveBatch;
+    const reset: TaskPatch = {
+      freshAttempts: 0,
+      continuations: 0,
+      recoveryUsed: false,
+      pendingPrompt: null,
+      sessionId: null,
+      sessionServer: null,
+      runAt: null,
+      model: record.spec.model,
+    };
+    const requeue = (taskId: string) => {
+      const current = this.#deps.store.getTask({ batchId: key.batchId, taskId });
+      if (!current) return;
+      this.#deps.store.transitionTask({ batchId: key.batchId, taskId }, "queued", "retry requested", reset);
+      const task = this.#adopt({
+        ...current,
+        state: "queued",
+        freshAttempts: 0,
+        continuations: 0,
+        recoveryUsed: false,
+        model: current.spec.model,
+      });
+      batch.states.set(taskId, "queued");
+      this.#move(task, this.#readiness(batch, task));
+    };
+    requeue(key.taskId);
+    for (const dependent of batch.graph.dependentsOf(key.taskId)) {
+      if (batch.states.get(dependent) === "blocked") requeue(dependent);
+    }
+    this.#kick();
+  }
+
+  status(): SupervisorStatus {
+    const running = [...this.#tasks.values()].filter((task) => task.state === "running").length;
+    const capacity = this.#capacity(running);
+    const byState: Record<string, number> = {};
+    for (const task of this.#tasks.values()) byState[task.state] = (byState[task.state] ?? 0) + 1;
+    const now = this.#deps.clock.now();
+    const limits = [...this.#providerLimits.entries()]
+      .filter(([, value]) => value.until > now)
+      .map(([key, value]) => ({ key, limit: value.limit, until: value.until }));
+    const why =
+      capacity.limitedBy === "memory"
+        ? `memory: ${capacity.freeMemoryMb} MB free, ${this.#deps.config.capacity.ramReserveMb} MB reserved, ${capacity.ramPerWorkerMb} MB per worker`
+        : capacity.limitedBy === "minimum"
+          ? "memory is below the reserve: running one at a time"
+          : `maxWorkers ${this.#deps.config.capacity.maxWorkers}`;
+    return {
+      owner: this.#deps.owner,
+      capacity,
+      running,
+      byState,
+      providerLimits: limits,
+      ...(Number.isFinite(this.#timerAt) ? { nextLaunchAt: this.#timerAt } : {}),
+      why,
+    };
+  }
+
+  /**
+   * Stops scheduling. `cancel`: running attempts are aborted and their tasks cancelled.
+   * `handback`: running attempts get `graceMs` to finish, then are aborted and their tasks
+   * returned to `ready` with their session kept, to continue after a restart.
+   */
+  async stop(mode: "cancel" | "handback", graceMs = 0): Promise<void> {
+    this.#stopping = true;
+    this.#timer?.cancel();
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    const running = [...this.#running.values()];
+    if (mode === "handback" && graceMs > 0 && running.length > 0) {
+      await Promise.race([
+        Promise.all(running),
+        new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+      ]);
+    }
+    const stop: AttemptStop =
+      mode === "cancel"
+        ? { kind: "cancel", message: "drover is stopping" }
+        : { kind: "shutdown", message: "drover is stopping" };
+    for (const task of this.#tasks.values()) task.controller?.abort(stop);
+    await Promise.all(this.#running.values());
+  }
+
+  // ── scheduling ────────────────────────────────────────────────────────────────────────────
+
+  #kick(): void {
+    if (this.#tickQueued || this.#stopping) return;
+    this.#tickQueued = true;
+    queueMicrotask(() => {
+      this.#tickQueued = false;
+      try {
+        this.#tick();
+      } catch (error) {
+        this.#deps.store.recordEvent({ type: "warning", code: "supervisor_tick", message: String(error) });
+      }
+    });
+  }
+
+  #tick(): void {
+    if (this.#stopping) return;
+    const now = this.#deps.clock.now();
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (const task of this.#tasks.values()) {
+      if ((task.state === "retry_wait" || task.state === "parked") && task.runAt !== undefined) {
+        if (task.runAt <= now)
+          this.#move(task, "ready", task.state === "parked" ? "rate limit reset" : "backoff over");
+        else wakeAt = Math.min(wakeAt, task.runAt);
+      }
+    }
+    const runningTasks = [...this.#tasks.values()].filter((task) => task.state === "running");
+    const capacity = this.#capacity(runningTasks.length);
+    let free = capacity.free;
+    const limits = this.#activeLimits(now);
+    const runningShape = runningTasks.map((task) => ({ dir: task.spec.dir, model: task.model }));
+    if (free > 0) {
+      for (const task of this.#candidates()) {
+        if (free <= 0) break;
+        if (
+          fitsCaps(
+            this.#deps.config.capacity,
+            runningShape,
+            { dir: task.spec.dir, model: task.model },
+            limits,
+          )
+        )
+          continue;
+        const gap = this.#stagger.next(now);
+        if (gap.notBefore > now) {
+          wakeAt = Math.min(wakeAt, gap.notBefore);
+          break;
+        }
+        this.#stagger.recordLaunch(now);
+        this.#deps.store.recordEvent({
+          type: "supervisor.launch",
+          ...task.key,
+          gapMs: gap.gapMs,
+          reason: gap.reason,
+          slots: capacity.slots,
+          running: runningShape.length,
+        });
+        runningShape.push({ dir: task.spec.dir, model: task.model });
+        this.#launch(task);
+        free--;
+      }
+    }
+    for (const { until } of this.#providerLimits.values()) if (until > now) wakeAt = Math.min(wakeAt, until);
+    this.#schedule(wakeAt);
+  }
+
+  #schedule(at: number): void {
+    if (at === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (!Number.isFinite(at)) return;
+    this.#timer = this.#deps.clock.setTimeout(
+      () => {
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#kick();
+      },
+      Math.max(0, at - this.#deps.clock.now()),
+    );
+  }
+
+  /** Ready tasks in launch order: older batches first, each ordered by its strategy. */
+  #candidates(): LiveTask[] {
+    const out: LiveTask[] = [];
+    const batches = [...this.#batches.values()].sort((a, b) => a.createdAt - b.createdAt);
+    for (const batch of batches) {
+      const ready: string[] = [];
+      const running: string[] = [];
+      const done: string[] = [];
+      for (const spec of batch.specs) {
+        const state = batch.states.get(spec.id);
+        if (state === "ready") ready.push(spec.id);
+        else if (state === "running") running.push(spec.id);
+        else if (state && isFinal(state)) done.push(spec.id);
+      }
+      if (ready.length === 0) continue;
+      const all = batch.specs.map((spec) => spec.id);
+      for (const id of orderReady(batch.strategy, { ready, all, running, done })) {
+        const task = this.#tasks.get(keyOf({ batchId: batch.id, taskId: id }));
+        if (task) out.push(task);
+      }
+    }
+    return out;
+  }
+
+  #capacity(running: number): CapacityReading {
+    return computeCapacity(this.#deps.config.capacity, {
+      freeMemoryMb: this.#deps.freeMemoryMb(),
+      running,
+      engine: this.#deps.engine.name,
+    });
+  }
+
+  #activeLimits(now: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [key, value] of this.#providerLimits) {
+      if (value.until > now) out.set(key, value.limit);
+      else {
+        this.#providerLimits.delete(key);
+        this.#deps.store.recordEvent({
+          type: "supervisor.limit",
+          key,
+          limit: null,
+          reason: "rate-limit cooldown over",
+        });
+      }
+    }
+    return out;
+  }
+
+  // ── running attempts ──────────────────────────────────────────────────────────────────────
+
+  #launch(task: LiveTask): void {
+    const { config, store, clock } = this.#deps;
+    const kind: AttemptKind =
+      task.pendingKind ?? (task.freshAttempts > 0 && task.model !== task.spec.model ? "escalation" : "fresh");
+    const isFresh = kind === "fresh" || kind === "escalation";
+    const freshAttempts = isFresh ? task.freshAttempts + 1 : task.freshAttempts;
+    this.#move(task, "running", undefined, {
+      leaseOwner: this.#instance,
+      leaseUntil: clock.now() + config.leaseTtl,
+      freshAttempts,
+      ...(isFresh ? { continuations: 0, sessionId: null, sessionServer: null } : {}),
+    });
+    task.freshAttempts = freshAttempts;
+    if (isFresh) {
+      task.continuations = 0;
+      delete task.sessionId;
+      delete task.sessionServer;
+    }
+    const batch = this.#batches.get(task.key.batchId) as LiveBatch;
+    const attemptId = newId("att");
+    store.startAttempt(task.key, attemptId, this.#deps.engine.name, kind, task.model);
+    const prompt =
+      task.pendingPrompt ?? buildTaskPrompt(task.spec, batch.specs, config.outcome === "structured");
+    this.#runAttempt(task, attemptId, clock.now(), {
+      prompt,
+      mode: "prompt",
+      ...(!isFresh && task.sessionId ? { sessionId: task.sessionId } : {}),
+      ...(!isFresh && task.sessionServer ? { server: task.sessionServer } : {}),
+    });
+  }
+
+  /** Runs (or, in follow mode, re-follows) an attempt and settles its result; tracked in #running. */
+  #runAttempt(
+    task: LiveTask,
+    attemptId: string,
+    startedAt: number,
+    how: { prompt: string; mode: "prompt" | "follow"; sessionId?: string; server?: string },
+  ): void {
+    const { config, store, clock, engine } = this.#deps;
+    const controller = new AbortController();
+    task.controller = controller;
+    const remaining = Math.max(1, task.spec.timeoutMs - (clock.now() - startedAt));
+    const timer = clock.setTimeout(() => {
+      if (!controller.signal.aborted) {
+        controller.abort({
+          kind: "timeout",
+          message: `time limit of ${Math.round(task.spec.timeoutMs / 1000)}s reached`,
+        } satisfies AttemptStop);
+      }
+    }, remaining);
+    const id = keyOf(task.key);
+    const run = engine
+      .runAttempt({
+        taskId: task.key.taskId,
+        attemptId,
+        prompt: how.prompt,
+        title: task.spec.title,
+        dir: task.spec.dir,
+        model: task.model,
+        ...(task.spec.agent ? { agent: task.spec.agent } : {}),
+        files: how.mode === "prompt" && !how.sessionId ? task.spec.files : [],
+        ...(how.sessionId ? { sessionId: how.sessionId } : {}),
+        ...(how.server ? { server: how.server } : {}),
+        mode: how.mode,
+        startedAt,
+        ...(config.outcome === "structured" ? { reportSchema: agentReportJsonSchema() } : {}),
+        parkRateLimitAfterMs: config.parkRateLimitAfter,
+        signal: controller.signal,
+        onSession: (sessionId, server) => {
+          task.sessionId = sessionId;
+          task.sessionServer = server;
+          store.recordSession(task.key, attemptId, sessionId, server);
+        },
+        onProgress: (progress) =>
+          store.recordEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
+      })
+      .then((result) => this.#settle(task, attemptId, startedAt, result))
+      .catch((error: unknown) => {
+        store.recordEvent({
+          type: "warning",
+          code: "attempt_settle",
+          message: String(error),
+          taskId: task.key.taskId,
+        });
+      })
+      .finally(() => {
+        timer.cancel();
+        delete task.controller;
+        this.#running.delete(id);
+        this.#kick();
+      });
+    this.#running.set(id, run);
+  }
+
+  #settle(task: LiveTask, attemptId: string, startedAt: number, result: AttemptResult): void {
+    const { store, clock, config } = this.#deps;
+    const now = clock.now();
+    const next = decideNext({
+      result,
+      task,
+      structured: config.outcome === "structured",
+      retry: config.retry,
+      modelTiers: config.modelTiers,
+      shuttingDown: this.#stopping,
+      now,
+      ...(this.#deps.random ? { random: this.#deps.random } : {}),
+    });
+    if (result.failure?.type === "rate_limited") this.#lowerProviderLimit(task, result, now);
+    else if (result.status === "failed") this.#stagger.recordFailure(now);
+    const close = {
+      status: attemptStatus(result, next),
+      ...(result.failure ? { failure: result.failure } : {}),
+      tokens: result.tokens,
+      cost: result.cost,
+      finalText: result.finalText,
+      filesChanged: result.filesChanged,
+      durationMs: now - startedAt,
+    };
+    const { state, reason, patch, outcome, pendingKind } = this.#plan(task, next, now);
+    const closed = store.finishAttempt(task.key, attemptId, close, {
+      state,
+      ...(reason ? { reason } : {}),
+      ...(outcome ? { outcome } : {}),
+      patch: { ...patch, leaseOwner: null, leaseUntil: null },
+    });
+    if (!closed) return; // recorded already (an earlier supervisor closed it): never twice
+    this.#apply(task, state, patch, pendingKind);
+    if (isFinal(state)) this.#afterFinal(task, state);
+  }
+
+  /** Turns a decision into the task's next state and stored fields. */
+  #plan(task: LiveTask, next: NextStep, now: number): PlannedStep {
+    switch (next.kind) {
+      case "final":
+        return {
+          state: next.state,
+          ...(next.reason ? { reason: next.reason } : {}),
+          patch: { pendingPrompt: null, runAt: null },
+          outcome: next.outcome,
+        };
+      case "continue":
+        return {
+          state: "ready",
+          pendingKind: next.attemptKind,
+          reason: `${next.attemptKind === "recovery" ? "recovery" : "continuing"}: ${next.reason}`,
+          patch: {
+            pendingPrompt: next.prompt,
+            runAt: null,
+            ...(next.attemptKind === "recovery"
+              ? { recoveryUsed: true }
+              : { continuations: task.continuations + 1 }),
+          },
+        };
+      case "handback":
+        return {
+          state: "ready",
+          pendingKind: "continue",
+          reason: next.reason,
+          patch: { pendingPrompt: next.prompt, runAt: null },
+        };
+      case "retry":
+        return {
+          state: "retry_wait",
+          reason: `retry in ${Math.round(next.delayMs / 100) / 10}s: ${next.reason}`,
+          patch: { pendingPrompt: null, runAt: now + next.delayMs },
+        };
+      case "escalate":
+        return {
+          state: "ready",
+          reason: `escalated to ${next.model}: ${next.reason}`,
+          patch: { pendingPrompt: null, runAt: null, model: next.model },
+        };
+      case "park":
+        return {
+          state: "parked",
+          pendingKind: "continue",
+          reason: `${next.reason} (until ${new Date(next.until).toISOString()})`,
+          patch: { pendingPrompt: next.prompt, runAt: next.until },
+        };
+    }
+  }
+
+  #apply(task: LiveTask, state: TaskState, patch: TaskPatch, pendingKind: AttemptKind | undefined): void {
+    const batch = this.#batches.get(task.key.batchId);
+    task.state = state;
+    batch?.states.set(task.key.taskId, state);
+    if (patch.pendingPrompt === null) delete task.pendingPrompt;
+    else if (patch.pendingPrompt !== undefined) task.pendingPrompt = patch.pendingPrompt;
+    if (patch.runAt === null) delete task.runAt;
+    else if (patch.runAt !== undefined) task.runAt = patch.runAt;
+    if (patch.model) task.model = patch.model;
+    if (patch.continuations !== undefined) task.continuations = patch.continuations;
+    if (patch.recoveryUsed !== undefined) task.recoveryUsed = patch.recoveryUsed;
+    if (patch.freshAttempts !== undefined) task.freshAttempts = patch.freshAttempts;
+    if (pendingKind) task.pendingKind = pendingKind;
+    else delete task.pendingKind;
+  }
+
+  #lowerProviderLimit(task: LiveTask, result: AttemptResult, now: number): void {
+    this.#stagger.recordRateLimit(now);
+    const provider = task.model.split("/")[0] as string;
+    const running = [...this.#tasks.values()].filter(
+      (t) => t.state === "running" && t.model.split("/")[0] === provider,
+    ).length;
+    const current = this.#providerLimits.get(provider)?.limit ?? Math.max(1, running);
+    const limit = Math.max(1, Math.min(current, running) - 1 || 1);
+    const until = Math.max(result.rateLimitedUntil ?? now, now) + this.#deps.config.rateLimitCooldown;
+    this.#providerLimits.set(provider, { limit, until });
+    this.#deps.store.recordEvent({
+      type: "supervisor.limit",
+      key: provider,
+      limit,
+      until,
+      reason: result.failure?.message ?? "rate limited",
+    });
+  }
+
+  // ── task and batch bookkeeping ────────────────────────────────────────────────────────────
+
+  #cancelTask(task: LiveTask, reason: string): void {
+    if (isFinal(task.state)) return;
+    if (task.state === "running") {
+      task.controller?.abort({ kind: "cancel", message: reason } satisfies AttemptStop);
+      return;
+    }
+    this.#move(task, "cancelled", reason);
+    this.#afterFinal(task, "cancelled");
+  }
+
+  /** Unlocks or blocks dependents, then closes the batch when everything is final. */
+  #afterFinal(task: LiveTask, state: TaskState): void {
+    this.#tasks.delete(keyOf(task.key));
+    const batch = this.#batches.get(task.key.batchId);
+    if (!batch) return;
+    const stateOf = (id: string) => batch.states.get(id) ?? "queued";
+    if (state === "succeeded") {
+      for (const id of batch.graph.unlockedBy(task.key.taskId, stateOf)) {
+        const dependent = this.#tasks.get(keyOf({ batchId: batch.id, taskId: id }));
+        if (dependent) this.#move(dependent, "ready");
+      }
+    } else {
+      for (const id of batch.graph.dependentsOf(task.key.taskId)) {
+        const dependent = this.#tasks.get(keyOf({ batchId: batch.id, taskId: id }));
+        if (!dependent || isFinal(dependent.state) || dependent.state === "running") continue;
+        const to = batch.cancelling ? "cancelled" : "blocked";
+        this.#move(
+          dependent,
+          to,
+          batch.cancelling ? "batch cancelled" : `dependency ${task.key.taskId} ${state.replace("_", " ")}`,
+        );
+        this.#tasks.delete(keyOf(dependent.key));
+      }
+    }
+    this.#checkBatchDone(batch);
+  }
+
+  #checkBatchDone(batch: LiveBatch): void {
+    if (![...batch.states.values()].every((state) => isFinal(state))) return;
+    const counts: Record<string, number> = {};
+    for (const state of batch.states.values()) counts[state] = (counts[state] ?? 0) + 1;
+    const record = this.#deps.store.getBatch(batch.id);
+    if (record && !record.finishedAt)
+      this.#deps.store.finishBatch(batch.id, counts, this.#deps.clock.now() - batch.createdAt);
+    this.#batches.delete(batch.id);
+    for (const resolve of batch.waiters) resolve();
+  }
+
+  #move(task: LiveTask, to: TaskState, reason?: string, patch?: TaskPatch): void {
+    this.#deps.store.transitionTask(task.key, to, reason, patch);
+    task.state = to;
+    this.#batches.get(task.key.batchId)?.states.set(task.key.taskId, to);
+  }
+
+  #readiness(batch: LiveBatch, task: LiveTask): "ready" | "waiting" | "blocked" {
+    const deps = task.spec.dependsOn;
+    if (
+      deps.some((dep) => {
+        const s = batch.states.get(dep);
+        return s !== undefined && isFinal(s) && s !== "succeeded";
+      })
+    )
+      return "blocked";
+    return deps.every((dep) => batch.states.get(dep) === "succeeded") ? "ready" : "waiting";
+  }
+
+  #loadBatch(batchId: string): void {
+    if (this.#batches.has(batchId)) return;
+    const records = this.#deps.store.listTasks(batchId);
+    const batchRecord = this.#deps.store.getBatch(batchId);
+    const specs = records.map((record) => record.spec);
+    this.#batches.set(batchId, {
+      id: batchId,
+      specs,
+      graph: new DependencyGraph(specs),
+      strategy: (batchRecord?.strategy as Strategy | undefined) ?? this.#deps.config.strategy,
+      createdAt: batchRecord?.createdAt ?? this.#deps.clock.now(),
+      states: new Map(records.map((record) => [record.id, record.state])),
+      cancelling: false,
+      waiters: [],
+    });
+    for (const record of records) if (!isFinal(record.state)) this.#adopt(record);
+  }
+
+  #adopt(record: TaskRecord): LiveTask {
+    const task: LiveTask = {
+      key: { batchId: record.batchId, taskId: record.id },
+      spec: record.spec,
+      state: record.state,
+      model: record.model,
+      freshAttempts: record.freshAttempts,
+      continuations: record.continuations,
+      recoveryUsed: record.recoveryUsed,
+      ...(record.pendingPrompt
+        ? { pendingPrompt: record.pendingPrompt, pendingKind: "continue" as const }
+        : {}),
+      ...(record.sessionId ? { sessionId: record.sessionId } : {}),
+      ...(record.sessionServer ? { sessionServer: record.sessionServer } : {}),
+      ...(record.runAt !== undefined ? { runAt: record.runAt } : {}),
+    };
+    this.#tasks.set(keyOf(task.key), task);
+    return task;
+  }
+
+  #task(batchId: string, taskId: string): LiveTask {
+    const task = this.#tasks.get(keyOf({ batchId, taskId }));
+    if (!task) throw new Error(`no live task ${batchId}/${taskId}`);
+    return task;
+  }
+
+  /** A task left `running` by a crashed predecessor: follow its session if it lives, else close the attempt. */
+  async #recover(record: TaskRecord): Promise<void> {
+    const { store, engine, clock, config } = this.#deps;
+    const task = this.#task(record.batchId, record.id);
+    const attempt = store.getOpenAttempt(task.key);
+    if (!attempt) {
+      this.#move(task, "ready", "recovered: the supervisor stopped before the attempt began");
+      return;
+    }
+    const alive = attempt.sessionId
+      ? await engine.hasSession(attempt.sessionId, attempt.server).catch(() => false)
+      : false;
+    if (alive && attempt.sessionId) {
+      store.transitionTask(task.key, "running", undefined, {
+        leaseOwner: this.#instance,
+        leaseUntil: clock.now() + config.leaseTtl,
+      });
+      store.recordEvent({
+        type: "supervisor.recovered",
+        ...task.key,
+        attemptId: attempt.id,
+        action: "readopted",
+        detail: `following session ${attempt.sessionId}`,
+      });
+      this.#runAttempt(task, attempt.id, attempt.startedAt, {
+        prompt: "",
+        mode: "follow",
+        sessionId: attempt.sessionId,
+        ...(attempt.server ? { server: attempt.server } : {}),
+      });
+      return;
+    }
+    store.recordEvent({
+      type: "supervisor.recovered",
+      ...task.key,
+      attemptId: attempt.id,
+      action: "closed",
+      detail: "its session is gone",
+    });
+    this.#settle(task, attempt.id, attempt.startedAt, {
+      status: "failed",
+      failure: {
+        type: "engine_crashed",
+        message: "the supervisor stopped and the session is gone",
+        retryable: true,
+      },
+      tokens: zeroTokens(),
+      cost: 0,
+      finalText: "",
+      filesChanged: [],
+    });
+  }
+}
+
+/** The status recorded on the attempt row: what happened to this attempt, whatever the task does next. */
+function attemptStatus(
+  result: AttemptResult,
+  next: NextStep,
+): "succeeded" | "failed" | "blocked" | "timed_out" | "cancelled" {
+  if (next.kind === "final" && next.state === "blocked") return "blocked";
+  if (result.status !== "succeeded") return result.status;
+  return next.kind === "final" && next.state === "succeeded" ? "succeeded" : "failed";
+}
