@@ -47,7 +47,8 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
       "error:400",
     );
   }
-  const directives = parsed.directives;
+  // `[[name@model …]]` directives apply only to that model (e.g. to script a tier escalation).
+  const directives = parsed.directives.filter((d) => d.model === undefined || d.model === request.model);
   const find = <K extends Directive["kind"]>(kind: K) =>
     directives.find((d): d is Extract<Directive, { kind: K }> => d.kind === kind);
 
@@ -62,7 +63,7 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
       const fired = { ...base, firedKey: d.key };
       if (d.kind === "hang") return { ...fired, reply: { kind: "hang" }, label: "hang" };
       if (d.kind === "stall")
-        return { ...fired, reply: { kind: "stall", text: replyText(parsed) }, label: "stall" };
+        return { ...fired, reply: { kind: "stall", text: replyText(parsed.plainText, directives) }, label: "stall" };
       return {
         ...fired,
         reply: {
@@ -94,9 +95,9 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
     return { ...base, reply: { kind: "tool", name: next.name, args: next.args }, label: `tool:${next.name}` };
   }
 
-  if (toolNames.includes("StructuredOutput")) {
+  if (toolNames.includes("StructuredOutput") && !find("no-report")) {
     const structured = find("structured");
-    const value = structured ? structured.value : { outcome: "complete", summary: replyText(parsed) };
+    const value = structured ? structured.value : { outcome: "complete", summary: replyText(parsed.plainText, directives) };
     const args = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : { value };
     return {
       ...base,
@@ -106,7 +107,7 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
   }
 
   const lastTool = after.findLast((m) => m.role === "tool");
-  let text = replyText(parsed);
+  let text = replyText(parsed.plainText, directives);
   if (lastTool && !find("reply")) text = `${text} Tool said: ${textOf(lastTool.content).slice(0, 200)}`;
   return { ...base, reply: { kind: "text", text }, label: "text" };
 
@@ -115,10 +116,10 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
   }
 }
 
-function replyText(parsed: ReturnType<typeof parseDirectives>): string {
-  const reply = parsed.directives.find((d) => d.kind === "reply");
+function replyText(plainText: string, directives: readonly Directive[]): string {
+  const reply = directives.find((d) => d.kind === "reply");
   if (reply && reply.kind === "reply") return reply.text;
-  return `Done: ${parsed.plainText.slice(0, 120) || "(empty prompt)"}`;
+  return `Done: ${plainText.slice(0, 120) || "(empty prompt)"}`;
 }
 
 function errorMessageFor(status: number): string {

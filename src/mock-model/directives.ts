@@ -2,7 +2,12 @@
  * The scripted model's directive language: `[[name args]]` tokens in the latest user message
  * decide, deterministically, what the model answers. Documented for users in docs/scripted-model.md.
  */
-export type Directive =
+export type Directive = DirectiveBody & {
+  /** `[[name@model …]]`: the directive applies only to requests for this model id. */
+  model?: string;
+};
+
+type DirectiveBody =
   | { kind: "tool"; name: string; args: Record<string, unknown> }
   | { kind: "reply"; text: string }
   | { kind: "structured"; value: unknown }
@@ -11,7 +16,8 @@ export type Directive =
   | { kind: "hang"; times: number; key: string }
   | { kind: "slow"; ms: number }
   | { kind: "delay"; ms: number }
-  | { kind: "tokens"; input: number; output: number };
+  | { kind: "tokens"; input: number; output: number }
+  | { kind: "no-report" };
 
 export interface ParsedDirectives {
   directives: Directive[];
@@ -21,25 +27,28 @@ export interface ParsedDirectives {
   problems: string[];
 }
 
-const directivePattern = /\[\[([a-z][a-z-]*)(?:[ \t]+([\s\S]*?))?\]\]/g;
+const directivePattern = /\[\[([a-z][a-z-]*)(?:@([\w.-]+))?(?:[ \t]+([\s\S]*?))?\]\]/g;
 
 export function parseDirectives(text: string): ParsedDirectives {
   const directives: Directive[] = [];
   const problems: string[] = [];
   for (const match of text.matchAll(directivePattern)) {
     const name = match[1] as string;
-    const rest = (match[2] ?? "").trim();
+    const model = match[2];
+    const rest = (match[3] ?? "").trim();
     const raw = match[0];
     const result = parseOne(name, rest, raw);
     if (typeof result === "string") problems.push(`${raw}: ${result}`);
-    else if (result) directives.push(result);
+    else if (result) directives.push(model ? { ...result, model } : result);
   }
   const plainText = text.replace(directivePattern, "").replace(/\s+/g, " ").trim();
   return { directives, plainText, problems };
 }
 
-function parseOne(name: string, rest: string, raw: string): Directive | string | undefined {
+function parseOne(name: string, rest: string, raw: string): DirectiveBody | string | undefined {
   switch (name) {
+    case "no-report":
+      return { kind: "no-report" };
     case "reply":
       return { kind: "reply", text: expandEscapes(rest) };
     case "bash":

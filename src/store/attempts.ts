@@ -8,6 +8,7 @@ export interface AttemptRecord {
   taskId: string;
   number: number;
   kind: string;
+  prompt?: string;
   engine: string;
   server?: string;
   sessionId?: string;
@@ -27,6 +28,7 @@ interface AttemptRow {
   task_id: string;
   number: number;
   kind: string;
+  prompt: string | null;
   engine: string;
   server: string | null;
   session_id: string | null;
@@ -50,10 +52,12 @@ export function insertAttempt(
     kind: string;
     engine: string;
     startedAt: number;
+    prompt?: string;
   },
 ): void {
   db.prepare(
-    "insert into attempts (id, batch_id, task_id, number, kind, engine, status, started_at) values (?, ?, ?, ?, ?, ?, 'running', ?)",
+    `insert into attempts (id, batch_id, task_id, number, kind, engine, status, started_at, prompt)
+     values (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
   ).run(
     attempt.id,
     attempt.batchId,
@@ -62,6 +66,7 @@ export function insertAttempt(
     attempt.kind,
     attempt.engine,
     attempt.startedAt,
+    attempt.prompt ?? null,
   );
 }
 
@@ -129,6 +134,7 @@ function toAttempt(row: AttemptRow): AttemptRecord {
     taskId: row.task_id,
     number: row.number,
     kind: row.kind,
+    ...(row.prompt !== null ? { prompt: row.prompt } : {}),
     engine: row.engine,
     ...(row.server ? { server: row.server } : {}),
     ...(row.session_id ? { sessionId: row.session_id } : {}),

@@ -137,12 +137,21 @@ export class Store {
     engine: string,
     kind: AttemptKind = "fresh",
     model?: string,
+    prompt?: string,
   ): number {
     const now = this.#clock.now();
     let number = 0;
     this.#commit(() => {
       number = incrementAttemptCount(this.#db, key);
-      insertAttempt(this.#db, { id: attemptId, ...key, number, kind, engine, startedAt: now });
+      insertAttempt(this.#db, {
+        id: attemptId,
+        ...key,
+        number,
+        kind,
+        engine,
+        startedAt: now,
+        ...(prompt !== undefined ? { prompt } : {}),
+      });
       return [
         appendEvent(this.#db, now, {
           type: "attempt.started",

@@ -446,9 +446,9 @@ export class Supervisor {
     }
     const batch = this.#batches.get(task.key.batchId) as LiveBatch;
     const attemptId = newId("att");
-    store.startAttempt(task.key, attemptId, this.#deps.engine.name, kind, task.model);
     const prompt =
       task.pendingPrompt ?? buildTaskPrompt(task.spec, batch.specs, config.outcome === "structured");
+    store.startAttempt(task.key, attemptId, this.#deps.engine.name, kind, task.model, prompt);
     this.#runAttempt(task, attemptId, clock.now(), {
       prompt,
       mode: "prompt",

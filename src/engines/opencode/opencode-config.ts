@@ -27,14 +27,13 @@ export function generateOpencodeConfig(input: GenerateConfigInput): Record<strin
       npm: "@ai-sdk/openai-compatible",
       name: "drover scripted model",
       options: { baseURL: input.scriptedBaseURL, apiKey: "drover-scripted" },
-      models: {
-        [modelId]: {
-          name: "drover scripted model",
-          tool_call: true,
-          limit: { context: 200_000, output: 8192 },
-          cost: { input: 0, output: 0 },
-        },
-      },
+      // Two ids of the same script, so tier escalation can be rehearsed offline.
+      models: Object.fromEntries(
+        [modelId, `${modelId}-large`].map((id) => [
+          id,
+          { name: `drover ${id} model`, tool_call: true, limit: { context: 200_000, output: 8192 }, cost: { input: 0, output: 0 } },
+        ]),
+      ),
     };
   }
   const defaults: Record<string, unknown> = {

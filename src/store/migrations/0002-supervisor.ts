@@ -13,6 +13,7 @@ alter table tasks add column session_server text;
 create unique index tasks_by_idempotency_key on tasks(idempotency_key) where idempotency_key is not null;
 
 alter table attempts add column kind text not null default 'fresh';  -- fresh | continue | recovery | escalation
+alter table attempts add column prompt text;                         -- what was sent (empty when following a session)
 
 alter table batches add column strategy text;
 alter table batches add column owner text;               -- the supervisor that runs it: 'daemon' or 'run:<id>'
