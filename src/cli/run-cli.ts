@@ -1,7 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { DroverError, errorMessage } from "../core/errors.ts";
 import { EventBus } from "../core/events.ts";
+import { registerApiCommands } from "./commands/api-commands.ts";
+import { registerDaemonCommand } from "./commands/daemon.ts";
 import { registerMockModelCommand } from "./commands/mock-model.ts";
+import { registerPlanCommand } from "./commands/plan.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import type { CliContext } from "./context.ts";
 import { exitCodeFor, exitCodes } from "./exit-codes.ts";
@@ -20,6 +23,9 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     });
   const scoped: CliContext = { ...context, setExitCode: (code) => (exitCode = code) };
   registerRunCommand(program, scoped);
+  registerPlanCommand(program, scoped);
+  registerDaemonCommand(program, scoped);
+  registerApiCommands(program, scoped);
   registerMockModelCommand(program, scoped);
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -10,27 +10,40 @@ import { TaskFile } from "./task-file-schema.ts";
 
 /** Reads a YAML or JSON task file into validated specs, or throws listing every problem. */
 export function readTaskFile(file: string, defaults: TaskDefaults): TaskSpec[] {
+  return readTaskDocument(file, defaults).specs;
+}
+
+/** A parsed task document: validated specs plus what else the document said. */
+export interface TaskDocument {
+  specs: TaskSpec[];
+  strategy?: "depth-first" | "breadth-first";
+  /** Task id → idempotency key, for the tasks that have one. */
+  idempotencyKeys: Map<string, string>;
+}
+
+/** Reads a task file into a document; relative dirs resolve against the file's folder. */
+export function readTaskDocument(file: string, defaults: Omit<TaskDefaults, "baseDir">): TaskDocument {
   const source = path.resolve(file);
   let text: string;
   try {
     text = readFileSync(source, "utf8");
   } catch (error) {
-    throw badInput("bad_input", [
-      { source, path: "", message: `cannot read task file: ${(error as Error).message}` },
-    ]);
+    throw badInput("bad_input", [{ source, path: "", message: `cannot read task file: ${(error as Error).message}` }]);
   }
-  const raw = parseTaskText(source, text);
+  return parseTaskDocument(parseTaskText(source, text), source, { ...defaults, baseDir: path.dirname(source) });
+}
+
+/** Validates a task document (from a file or an API body) into specs, or throws listing every problem. */
+export function parseTaskDocument(raw: unknown, source: string, defaults: TaskDefaults): TaskDocument {
   const parsed = TaskFile.safeParse(raw);
-  if (!parsed.success)
-    throw badInput(
-      "bad_input",
-      zodIssues(parsed.error, () => source),
-    );
+  if (!parsed.success) throw badInput("bad_input", zodIssues(parsed.error, () => source));
   const issues: InputIssue[] = [];
-  const specs = resolveTaskSpecs(parsed.data, { ...defaults, baseDir: path.dirname(source) }, source, issues);
+  const specs = resolveTaskSpecs(parsed.data, defaults, source, issues);
   issues.push(...checkTaskGraph(specs, source));
   if (issues.length > 0) throw badInput("bad_input", issues);
-  return specs;
+  const idempotencyKeys = new Map<string, string>();
+  for (const task of parsed.data.tasks) if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
+  return { specs, ...(parsed.data.strategy ? { strategy: parsed.data.strategy } : {}), idempotencyKeys };
 }
 
 function parseTaskText(source: string, text: string): unknown {

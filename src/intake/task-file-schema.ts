@@ -25,12 +25,19 @@ export const TaskEntry = z.strictObject({
     .describe("Unique id within the file; dotted ids (t12.3) name a parent (t12)."),
   prompt: z.string().trim().min(1, "must not be empty").describe("What the agent should do."),
   title: z.string().min(1).optional().describe("Session title; defaults to the id."),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Submitting a task with a key that already exists creates nothing new (daemon submissions)."),
   dependsOn: z.array(z.string()).optional().describe("Ids that must succeed before this task starts."),
   ...sharedFields,
 });
 export type TaskEntry = z.infer<typeof TaskEntry>;
 
 export const TaskFile = z.strictObject({
+  strategy: z.enum(["depth-first", "breadth-first"]).optional().describe("Batch strategy (default: config strategy)."),
   defaults: z
     .strictObject(sharedFields)
     .optional()

@@ -16,6 +16,8 @@ const allowed: Record<string, readonly string[]> = {
   "mock-model": ["core"],
   intake: ["core", "config"],
   supervisor: ["core", "config", "store", "queue", "engines", "intake"],
+  security: ["core"],
+  server: ["core", "config", "store", "queue", "supervisor", "engines", "intake", "security"],
   cli: ["*"],
 };
 

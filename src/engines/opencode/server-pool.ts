@@ -185,13 +185,6 @@ export class ServerPool {
     });
     this.#watchExit(index, server);
     await withTimeout(server.ready, settings.startTimeout, `${name} event stream did not connect`);
-    this.#options.report({
-      type: "engine.server",
-      server: name,
-      state: "ready",
-      pid: process.pid,
-      url: process.url,
-    });
     return server;
   }
 
@@ -290,7 +283,6 @@ export class ServerPool {
       this.#options.settings.startTimeout,
       `event stream of ${url} did not connect`,
     );
-    this.#options.report({ type: "engine.server", server: "attached", state: "ready", url });
     return server;
   }
 

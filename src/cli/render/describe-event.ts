@@ -1,0 +1,37 @@
+import { formatDuration } from "../../core/duration.ts";
+import type { DroverEvent } from "../../core/events.ts";
+
+/** One human-readable line per event, for `drover logs`. */
+export function describeEvent(event: DroverEvent): string {
+  const time = new Date(event.ts).toISOString().slice(11, 23);
+  const where = "taskId" in event && event.taskId ? `${"batchId" in event ? `${event.batchId}/` : ""}${event.taskId}` : "batchId" in event ? event.batchId : "";
+  const what = (() => {
+    switch (event.type) {
+      case "task.state":
+        return `${event.from ?? "new"} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`;
+      case "attempt.started":
+        return `attempt ${event.number} (${event.kind}${event.model ? `, ${event.model}` : ""}) started`;
+      case "attempt.session":
+        return `session ${event.sessionId} on ${event.server}`;
+      case "attempt.progress":
+        return `${event.liveness}${event.tool ? ` ${event.tool}` : ""}${event.until ? ` until ${new Date(event.until).toISOString().slice(11, 19)}` : ""} · ${event.tokens.input}/${event.tokens.output} tok`;
+      case "attempt.finished":
+        return `attempt ${event.status} in ${formatDuration(event.durationMs)}${event.failure ? `: ${event.failure.type}: ${event.failure.message}` : ""}`;
+      case "batch.created":
+        return `batch created with ${event.taskIds.length} task(s)`;
+      case "batch.finished":
+        return `batch finished in ${formatDuration(event.durationMs)}: ${JSON.stringify(event.counts)}`;
+      case "engine.server":
+        return `server ${event.server} ${event.state}${event.pid ? ` pid ${event.pid}` : ""}${event.detail ? ` (${event.detail})` : ""}`;
+      case "supervisor.launch":
+        return `launched (${event.running + 1}/${event.slots} slots; ${event.reason})`;
+      case "supervisor.limit":
+        return event.limit === null ? `${event.key}: limit lifted` : `${event.key}: limited to ${event.limit} (${event.reason})`;
+      case "supervisor.recovered":
+        return `recovered attempt ${event.attemptId}: ${event.action} (${event.detail})`;
+      case "warning":
+        return `warning ${event.code}: ${event.message}`;
+    }
+  })();
+  return `${time} ${event.type.padEnd(18)} ${where} ${what}`;
+}

@@ -1,0 +1,37 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** Where the daemon's bearer token lives: readable by the owner only. */
+export function apiTokenFile(stateDir: string): string {
+  return path.join(stateDir, "api-token");
+}
+
+/** Reads the API token, generating it (mode 0600) on first start. */
+export function ensureApiToken(stateDir: string): string {
+  const file = apiTokenFile(stateDir);
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    return readFileSync(file, "utf8").trim();
+  }
+  mkdirSync(stateDir, { recursive: true });
+  const token = `drv_${randomBytes(24).toString("base64url")}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: "wx" });
+  return token;
+}
+
+export function readApiToken(stateDir: string): string | undefined {
+  try {
+    return readFileSync(apiTokenFile(stateDir), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compares a presented token with the expected one in constant time. */
+export function tokenMatches(presented: string | undefined, expected: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

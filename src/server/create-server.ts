@@ -1,0 +1,148 @@
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { DroverEvent, EventBus } from "../core/events.ts";
+import { DroverError } from "../core/errors.ts";
+import { tokenMatches } from "../security/api-token.ts";
+import type { Store } from "../store/store.ts";
+import { buildBatchResults } from "../supervisor/batch-results.ts";
+import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
+import type { Supervisor } from "../supervisor/supervisor.ts";
+import type { Engine } from "../engines/contract.ts";
+import type { TaskDocument } from "../intake/read-task-file.ts";
+import { errorResponse } from "./http-errors.ts";
+
+export interface ServerDeps {
+  store: Store;
+  supervisor: Supervisor;
+  engine: Engine;
+  bus: EventBus;
+  token: string;
+  /** Validates a submitted task document (the task-file shape) into specs. */
+  parseTasks: (body: unknown) => TaskDocument;
+}
+
+/**
+ * The daemon's HTTP API. No side effects at import or creation: tests call `app.request()`.
+ * Every route needs `Authorization: Bearer <token>`.
+ */
+export function createServer(deps: ServerDeps): Hono {
+  const app = new Hono();
+  app.onError((error, c) => errorResponse(c, error));
+  app.use("*", async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    if (!tokenMatches(presented, deps.token)) {
+      return c.json({ error: { code: "unauthorized", message: "missing or wrong bearer token (see .drover/api-token)" } }, 401, {
+        "www-authenticate": 'Bearer realm="drover"',
+      });
+    }
+    await next();
+  });
+
+  app.get("/v1/status", (c) => c.json(deps.supervisor.status()));
+
+  app.post("/v1/batches", async (c) => {
+    const body = await c.req.json().catch(() => {
+      throw new DroverError("bad_input", "request body is not JSON");
+    });
+    // `source` labels the batch; the rest is a task document, the same shape as a task file.
+    const { source, ...tasks } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+    const document = deps.parseTasks(tasks);
+    await checkTaskModels(deps.engine, document.specs, "request");
+    const result = deps.supervisor.submit({
+      specs: document.specs,
+      source: typeof source === "string" ? source : "api",
+      idempotencyKeys: document.idempotencyKeys,
+      ...(document.strategy ? { strategy: document.strategy } : {}),
+    });
+    return c.json(result, result.created.length > 0 ? 201 : 200);
+  });
+
+  app.get("/v1/batches", (c) => c.json({ batches: deps.store.listBatches(Number(c.req.query("limit") ?? 50)) }));
+
+  app.get("/v1/batches/:batchId", (c) => {
+    const batchId = c.req.param("batchId");
+    if (!deps.store.getBatch(batchId)) throw new DroverError("not_found", `no batch ${batchId}`);
+    return c.json(buildBatchResults(deps.store, batchId));
+  });
+
+  app.post("/v1/batches/:batchId/cancel", (c) => {
+    deps.supervisor.cancelBatch(c.req.param("batchId"), "cancelled through the API");
+    return c.json({ ok: true });
+  });
+
+  app.get("/v1/batches/:batchId/tasks/:taskId", (c) => {
+    const key = { batchId: c.req.param("batchId"), taskId: c.req.param("taskId") };
+    const task = deps.store.getTask(key);
+    if (!task) throw new DroverError("not_found", `no task ${key.batchId}/${key.taskId}`);
+    return c.json({ task, attempts: deps.store.listAttempts(key.batchId, key.taskId) });
+  });
+
+  app.post("/v1/batches/:batchId/tasks/:taskId/cancel", (c) => {
+    deps.supervisor.cancelTask({ batchId: c.req.param("batchId"), taskId: c.req.param("taskId") }, "cancelled through the API");
+    return c.json({ ok: true });
+  });
+
+  app.post("/v1/batches/:batchId/tasks/:taskId/retry", (c) => {
+    deps.supervisor.retryTask({ batchId: c.req.param("batchId"), taskId: c.req.param("taskId") });
+    return c.json({ ok: true });
+  });
+
+  app.get("/v1/events", (c) => {
+    const events = deps.store.listEvents({
+      ...(c.req.query("batch") ? { batchId: c.req.query("batch") as string } : {}),
+      ...(c.req.query("task") ? { taskId: c.req.query("task") as string } : {}),
+      afterSeq: Number(c.req.query("after") ?? 0),
+      limit: Math.min(10_000, Number(c.req.query("limit") ?? 1000)),
+    });
+    return c.json({ events });
+  });
+
+  /** SSE: replays stored events after `Last-Event-ID` (or `?after=`), then streams live ones. */
+  app.get("/v1/events/stream", (c) => {
+    const batchId = c.req.query("batch");
+    const after = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? 0);
+    const matches = (event: DroverEvent) => !batchId || (event as { batchId?: string }).batchId === batchId;
+    return streamSSE(c, async (stream) => {
+      const queue: DroverEvent[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = deps.bus.subscribe((event) => {
+        if (!matches(event)) return;
+        queue.push(event);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      let lastSeq = after;
+      const send = async (event: DroverEvent) => {
+        if (event.seq <= lastSeq) return;
+        lastSeq = event.seq;
+        await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+      };
+      // Replay from the store in pages, then drain what arrived live meanwhile.
+      for (;;) {
+        const page = deps.store.listEvents({ ...(batchId ? { batchId } : {}), afterSeq: lastSeq, limit: 1000 });
+        for (const event of page) await send(event);
+        if (page.length < 1000) break;
+      }
+      while (!stream.aborted) {
+        const event = queue.shift();
+        if (event) {
+          await send(event);
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 15_000).unref();
+        });
+        wake = undefined;
+        if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: "ping", data: "{}" });
+      }
+      unsubscribe();
+    });
+  });
+
+  return app;
+}

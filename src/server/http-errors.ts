@@ -1,0 +1,21 @@
+import type { Context } from "hono";
+import { DroverError, type ErrorCode, errorMessage } from "../core/errors.ts";
+
+/** The one place that maps error codes to HTTP statuses. */
+const statusByCode: Partial<Record<ErrorCode, 400 | 404 | 409 | 503>> = {
+  bad_input: 400,
+  bad_config: 400,
+  unknown_model: 400,
+  provider_unreachable: 400,
+  not_found: 404,
+  conflict: 409,
+  engine_unavailable: 503,
+};
+
+export function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof DroverError) {
+    const status = statusByCode[error.code] ?? 500;
+    return c.json({ error: { code: error.code, message: error.message, issues: error.issues } }, status);
+  }
+  return c.json({ error: { code: "internal", message: errorMessage(error) } }, 500);
+}
