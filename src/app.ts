@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { LoadedConfig } from "./config/load.ts";
 import { scriptedModel } from "./config/schema.ts";
@@ -63,7 +64,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     );
     let scripted: ScriptedModelServer | undefined;
     if (usesScripted && !config.opencode.attach) {
-      scripted = await startScriptedModel({ logFile: path.join(loaded.stateDir, "scripted-model.jsonl") });
+      scripted = await startScriptedModelOnStablePort(loaded.stateDir);
       closers.push(() => scripted?.close());
     }
     const opencodeConfig = generateOpencodeConfig({
@@ -96,4 +97,28 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     await close();
     throw error;
   }
+}
+
+/**
+ * Starts the scripted model on the port it had last time, if free: servers adopted after a crash
+ * keep the model URL they were configured with, so their retries reach the new model.
+ */
+async function startScriptedModelOnStablePort(stateDir: string): Promise<ScriptedModelServer> {
+  const portFile = path.join(stateDir, "scripted-model.port");
+  const logFile = path.join(stateDir, "scripted-model.jsonl");
+  mkdirSync(stateDir, { recursive: true });
+  let previous = 0;
+  try {
+    previous = Number(readFileSync(portFile, "utf8").trim()) || 0;
+  } catch {
+    // first start
+  }
+  let server: ScriptedModelServer;
+  try {
+    server = await startScriptedModel({ port: previous, logFile });
+  } catch {
+    server = await startScriptedModel({ logFile });
+  }
+  writeFileSync(portFile, String(server.port));
+  return server;
 }

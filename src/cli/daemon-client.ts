@@ -33,7 +33,10 @@ export class DaemonClient {
     const info = readDaemonInfo(stateDir);
     const token = readApiToken(stateDir);
     if (!info || !token) {
-      throw new DroverError("engine_unavailable", `no drover daemon is running for ${stateDir} (start one with \`drover daemon\`)`);
+      throw new DroverError(
+        "engine_unavailable",
+        `no drover daemon is running for ${stateDir} (start one with \`drover daemon\`)`,
+      );
     }
     return new DaemonClient(info.url, token);
   }
@@ -51,12 +54,19 @@ export class DaemonClient {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (error) {
-      throw new DroverError("engine_unavailable", `cannot reach the drover daemon at ${this.url}: ${(error as Error).message}`);
+      throw new DroverError(
+        "engine_unavailable",
+        `cannot reach the drover daemon at ${this.url}: ${(error as Error).message}`,
+      );
     }
-    const payload = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; issues?: [] } };
+    const payload = (await response.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string; issues?: [] };
+    };
     if (!response.ok) {
       const code = (payload.error?.code ?? "internal") as ConstructorParameters<typeof DroverError>[0];
-      throw new DroverError(code, payload.error?.message ?? `HTTP ${response.status}`, { issues: payload.error?.issues ?? [] });
+      throw new DroverError(code, payload.error?.message ?? `HTTP ${response.status}`, {
+        issues: payload.error?.issues ?? [],
+      });
     }
     return payload as T;
   }

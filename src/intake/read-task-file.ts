@@ -28,21 +28,31 @@ export function readTaskDocument(file: string, defaults: Omit<TaskDefaults, "bas
   try {
     text = readFileSync(source, "utf8");
   } catch (error) {
-    throw badInput("bad_input", [{ source, path: "", message: `cannot read task file: ${(error as Error).message}` }]);
+    throw badInput("bad_input", [
+      { source, path: "", message: `cannot read task file: ${(error as Error).message}` },
+    ]);
   }
-  return parseTaskDocument(parseTaskText(source, text), source, { ...defaults, baseDir: path.dirname(source) });
+  return parseTaskDocument(parseTaskText(source, text), source, {
+    ...defaults,
+    baseDir: path.dirname(source),
+  });
 }
 
 /** Validates a task document (from a file or an API body) into specs, or throws listing every problem. */
 export function parseTaskDocument(raw: unknown, source: string, defaults: TaskDefaults): TaskDocument {
   const parsed = TaskFile.safeParse(raw);
-  if (!parsed.success) throw badInput("bad_input", zodIssues(parsed.error, () => source));
+  if (!parsed.success)
+    throw badInput(
+      "bad_input",
+      zodIssues(parsed.error, () => source),
+    );
   const issues: InputIssue[] = [];
   const specs = resolveTaskSpecs(parsed.data, defaults, source, issues);
   issues.push(...checkTaskGraph(specs, source));
   if (issues.length > 0) throw badInput("bad_input", issues);
   const idempotencyKeys = new Map<string, string>();
-  for (const task of parsed.data.tasks) if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
+  for (const task of parsed.data.tasks)
+    if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
   return { specs, ...(parsed.data.strategy ? { strategy: parsed.data.strategy } : {}), idempotencyKeys };
 }
 

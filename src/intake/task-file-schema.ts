@@ -37,7 +37,10 @@ export const TaskEntry = z.strictObject({
 export type TaskEntry = z.infer<typeof TaskEntry>;
 
 export const TaskFile = z.strictObject({
-  strategy: z.enum(["depth-first", "breadth-first"]).optional().describe("Batch strategy (default: config strategy)."),
+  strategy: z
+    .enum(["depth-first", "breadth-first"])
+    .optional()
+    .describe("Batch strategy (default: config strategy)."),
   defaults: z
     .strictObject(sharedFields)
     .optional()

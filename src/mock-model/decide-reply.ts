@@ -63,7 +63,11 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
       const fired = { ...base, firedKey: d.key };
       if (d.kind === "hang") return { ...fired, reply: { kind: "hang" }, label: "hang" };
       if (d.kind === "stall")
-        return { ...fired, reply: { kind: "stall", text: replyText(parsed.plainText, directives) }, label: "stall" };
+        return {
+          ...fired,
+          reply: { kind: "stall", text: replyText(parsed.plainText, directives) },
+          label: "stall",
+        };
       return {
         ...fired,
         reply: {
@@ -97,7 +101,9 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
 
   if (toolNames.includes("StructuredOutput") && !find("no-report")) {
     const structured = find("structured");
-    const value = structured ? structured.value : { outcome: "complete", summary: replyText(parsed.plainText, directives) };
+    const value = structured
+      ? structured.value
+      : { outcome: "complete", summary: replyText(parsed.plainText, directives) };
     const args = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : { value };
     return {
       ...base,

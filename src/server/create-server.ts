@@ -1,14 +1,14 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { DroverEvent, EventBus } from "../core/events.ts";
 import { DroverError } from "../core/errors.ts";
+import type { DroverEvent, EventBus } from "../core/events.ts";
+import type { Engine } from "../engines/contract.ts";
+import type { TaskDocument } from "../intake/read-task-file.ts";
 import { tokenMatches } from "../security/api-token.ts";
 import type { Store } from "../store/store.ts";
 import { buildBatchResults } from "../supervisor/batch-results.ts";
 import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
-import type { Engine } from "../engines/contract.ts";
-import type { TaskDocument } from "../intake/read-task-file.ts";
 import { errorResponse } from "./http-errors.ts";
 
 export interface ServerDeps {
@@ -32,9 +32,13 @@ export function createServer(deps: ServerDeps): Hono {
     const header = c.req.header("authorization") ?? "";
     const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
     if (!tokenMatches(presented, deps.token)) {
-      return c.json({ error: { code: "unauthorized", message: "missing or wrong bearer token (see .drover/api-token)" } }, 401, {
-        "www-authenticate": 'Bearer realm="drover"',
-      });
+      return c.json(
+        { error: { code: "unauthorized", message: "missing or wrong bearer token (see .drover/api-token)" } },
+        401,
+        {
+          "www-authenticate": 'Bearer realm="drover"',
+        },
+      );
     }
     await next();
   });
@@ -46,7 +50,10 @@ export function createServer(deps: ServerDeps): Hono {
       throw new DroverError("bad_input", "request body is not JSON");
     });
     // `source` labels the batch; the rest is a task document, the same shape as a task file.
-    const { source, ...tasks } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+    const { source, ...tasks } = (typeof body === "object" && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
     const document = deps.parseTasks(tasks);
     await checkTaskModels(deps.engine, document.specs, "request");
     const result = deps.supervisor.submit({
@@ -58,7 +65,9 @@ export function createServer(deps: ServerDeps): Hono {
     return c.json(result, result.created.length > 0 ? 201 : 200);
   });
 
-  app.get("/v1/batches", (c) => c.json({ batches: deps.store.listBatches(Number(c.req.query("limit") ?? 50)) }));
+  app.get("/v1/batches", (c) =>
+    c.json({ batches: deps.store.listBatches(Number(c.req.query("limit") ?? 50)) }),
+  );
 
   app.get("/v1/batches/:batchId", (c) => {
     const batchId = c.req.param("batchId");
@@ -79,7 +88,10 @@ export function createServer(deps: ServerDeps): Hono {
   });
 
   app.post("/v1/batches/:batchId/tasks/:taskId/cancel", (c) => {
-    deps.supervisor.cancelTask({ batchId: c.req.param("batchId"), taskId: c.req.param("taskId") }, "cancelled through the API");
+    deps.supervisor.cancelTask(
+      { batchId: c.req.param("batchId"), taskId: c.req.param("taskId") },
+      "cancelled through the API",
+    );
     return c.json({ ok: true });
   });
 
@@ -123,7 +135,11 @@ export function createServer(deps: ServerDeps): Hono {
       };
       // Replay from the store in pages, then drain what arrived live meanwhile.
       for (;;) {
-        const page = deps.store.listEvents({ ...(batchId ? { batchId } : {}), afterSeq: lastSeq, limit: 1000 });
+        const page = deps.store.listEvents({
+          ...(batchId ? { batchId } : {}),
+          afterSeq: lastSeq,
+          limit: 1000,
+        });
         for (const event of page) await send(event);
         if (page.length < 1000) break;
       }

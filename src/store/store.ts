@@ -209,6 +209,11 @@ export class Store {
     return closed;
   }
 
+  /** Takes over the lease of a running task (re-adoption after a crash). */
+  takeLease(key: TaskKey, owner: string, until: number): void {
+    patchTask(this.#db, key, { leaseOwner: owner, leaseUntil: until });
+  }
+
   renewLeases(owner: string, until: number): number {
     return renewLeases(this.#db, owner, until);
   }

@@ -768,10 +768,7 @@ export class Supervisor {
       ? await engine.hasSession(attempt.sessionId, attempt.server).catch(() => false)
       : false;
     if (alive && attempt.sessionId) {
-      store.transitionTask(task.key, "running", undefined, {
-        leaseOwner: this.#instance,
-        leaseUntil: clock.now() + config.leaseTtl,
-      });
+      store.takeLease(task.key, this.#instance, clock.now() + config.leaseTtl);
       store.recordEvent({
         type: "supervisor.recovered",
         ...task.key,

@@ -22,23 +22,40 @@ describe("structured outcomes, the BLOCKED protocol and retries (real OpenCode)"
 
   it("complete: the agent's report is the outcome", async () => {
     const results = await h.run([
-      h.task("done", `Write it. [[write out/done.txt ok]] ${report({ outcome: "complete", summary: "wrote done.txt", evidence: "out/done.txt" })}`),
+      h.task(
+        "done",
+        `Write it. [[write out/done.txt ok]] ${report({ outcome: "complete", summary: "wrote done.txt", evidence: "out/done.txt" })}`,
+      ),
     ]);
     const task = results.tasks[0];
     assert.equal(task?.status, "succeeded");
-    assert.deepEqual(task?.outcome, { outcome: "complete", summary: "wrote done.txt", evidence: "out/done.txt" });
+    assert.deepEqual(task?.outcome, {
+      outcome: "complete",
+      summary: "wrote done.txt",
+      evidence: "out/done.txt",
+    });
     assert.deepEqual(task?.filesChanged, ["out/done.txt"]);
   });
 
   it("handoff: done, with only asynchronous follow-up left", async () => {
-    const results = await h.run([h.task("pr", report({ outcome: "handoff", summary: "PR opened, CI pending" }))]);
+    const results = await h.run([
+      h.task("pr", report({ outcome: "handoff", summary: "PR opened, CI pending" })),
+    ]);
     assert.equal(results.tasks[0]?.status, "succeeded");
     assert.equal(results.tasks[0]?.outcome?.outcome, "handoff");
   });
 
   it("blocked: the task is blocked with the reason and not retried; its dependents are blocked too", async () => {
     const results = await h.run([
-      h.task("creds", report({ outcome: "blocked", summary: "cannot deploy", reason: "no deploy key", blocker: "credentials" })),
+      h.task(
+        "creds",
+        report({
+          outcome: "blocked",
+          summary: "cannot deploy",
+          reason: "no deploy key",
+          blocker: "credentials",
+        }),
+      ),
       h.task("after-creds", "[[reply never]]", { dependsOn: ["creds"] }),
     ]);
     const [blocked, dependent] = results.tasks;
@@ -51,17 +68,38 @@ describe("structured outcomes, the BLOCKED protocol and retries (real OpenCode)"
 
   it("blocked on missing context gets one recovery attempt in the same session", async () => {
     const results = await h.run([
-      h.task("vague", report({ outcome: "blocked", summary: "which endpoint?", reason: "3 auth endpoints exist", blocker: "missing_context" })),
+      h.task(
+        "vague",
+        report({
+          outcome: "blocked",
+          summary: "which endpoint?",
+          reason: "3 auth endpoints exist",
+          blocker: "missing_context",
+        }),
+      ),
     ]);
     assert.equal(results.tasks[0]?.status, "succeeded", results.tasks[0]?.reason);
     const attempts = attemptsOf(results.batch.id, "vague");
-    assert.deepEqual(attempts.map((a) => a.kind), ["fresh", "recovery"]);
+    assert.deepEqual(
+      attempts.map((a) => a.kind),
+      ["fresh", "recovery"],
+    );
     assert.equal(attempts[0]?.sessionId, attempts[1]?.sessionId, "same session");
   });
 
   it("blocked on a capability limit escalates to the next model tier", async () => {
-    const limited = { outcome: "blocked", summary: "too hard for me", reason: "needs a stronger model", blocker: "capability_limit" };
-    const results = await h.run([h.task("hard", `${report(limited, "scripted")} ${report({ outcome: "complete", summary: "solved by the large model" }, "scripted-large")}`)]);
+    const limited = {
+      outcome: "blocked",
+      summary: "too hard for me",
+      reason: "needs a stronger model",
+      blocker: "capability_limit",
+    };
+    const results = await h.run([
+      h.task(
+        "hard",
+        `${report(limited, "scripted")} ${report({ outcome: "complete", summary: "solved by the large model" }, "scripted-large")}`,
+      ),
+    ]);
     const task = results.tasks[0];
     assert.equal(task?.status, "succeeded", task?.reason);
     assert.equal(task?.outcome?.summary, "solved by the large model");
@@ -79,7 +117,10 @@ describe("structured outcomes, the BLOCKED protocol and retries (real OpenCode)"
     const results = await h.run([h.task("quiet", "[[no-report]] [[reply I did it but forgot to report]]")]);
     assert.equal(results.tasks[0]?.status, "succeeded", results.tasks[0]?.reason);
     const attempts = attemptsOf(results.batch.id, "quiet");
-    assert.deepEqual(attempts.map((a) => a.kind), ["fresh", "continue"]);
+    assert.deepEqual(
+      attempts.map((a) => a.kind),
+      ["fresh", "continue"],
+    );
     assert.equal(attempts[0]?.failure?.type, "no_output");
     assert.equal(attempts[1]?.sessionId, attempts[0]?.sessionId);
   });
@@ -94,10 +135,13 @@ describe("structured outcomes, the BLOCKED protocol and retries (real OpenCode)"
     const limit = h.events.find((e) => e.type === "supervisor.limit" && e.limit !== null);
     assert.ok(limit && limit.type === "supervisor.limit" && limit.key === "drover" && limit.limit === 1);
     const attempts = attemptsOf(results.batch.id, "limited");
-    assert.deepEqual(attempts.map((a) => [a.kind, a.failure?.type ?? null]), [
-      ["fresh", "rate_limited"],
-      ["continue", null],
-    ]);
+    assert.deepEqual(
+      attempts.map((a) => [a.kind, a.failure?.type ?? null]),
+      [
+        ["fresh", "rate_limited"],
+        ["continue", null],
+      ],
+    );
   });
 
   it("renders the lineage block into a dotted task's prompt, and the report instructions", async () => {
@@ -108,7 +152,10 @@ describe("structured outcomes, the BLOCKED protocol and retries (real OpenCode)"
     ]);
     assert.ok(results.batch.ok);
     const prompt = attemptsOf(results.batch.id, "crm.2")[0]?.prompt ?? "";
-    assert.match(prompt, /TASK LINEAGE:\n0\. \[parent\] Build a CRM \(crm\)\n1\. Contact management \(crm\.1\)\n2\. Deal pipeline \(crm\.2\) <-- THIS TASK/);
+    assert.match(
+      prompt,
+      /TASK LINEAGE:\n0\. \[parent\] Build a CRM \(crm\)\n1\. Contact management \(crm\.1\)\n2\. Deal pipeline \(crm\.2\) <-- THIS TASK/,
+    );
     assert.match(prompt, /When you stop, report your outcome/);
     assert.doesNotMatch(attemptsOf(results.batch.id, "crm")[0]?.prompt ?? "", /TASK LINEAGE/);
   });

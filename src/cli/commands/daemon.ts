@@ -21,9 +21,11 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
     .option("--json", "print events as JSON lines")
     .option("--config <file>", "config file (default: ./drover.json)")
     .option("--state-dir <dir>", "state directory (default: .drover)")
-    .action(async (flags: { port?: string; host?: string; json?: boolean; config?: string; stateDir?: string }) => {
-      context.setExitCode(await runDaemon(flags, context));
-    });
+    .action(
+      async (flags: { port?: string; host?: string; json?: boolean; config?: string; stateDir?: string }) => {
+        context.setExitCode(await runDaemon(flags, context));
+      },
+    );
 }
 
 async function runDaemon(
@@ -43,7 +45,10 @@ async function runDaemon(
   const { config, stateDir } = loaded;
   const running = readDaemonInfo(stateDir);
   if (running && isAlive(running.pid)) {
-    throw new DroverError("conflict", `a drover daemon is already running for ${stateDir} (pid ${running.pid}, ${running.url})`);
+    throw new DroverError(
+      "conflict",
+      `a drover daemon is already running for ${stateDir} (pid ${running.pid}, ${running.url})`,
+    );
   }
   const token = ensureApiToken(stateDir);
   if (flags.json) context.bus.subscribe(jsonLinesWriter((line) => context.stdout.write(line)));
@@ -64,12 +69,15 @@ async function runDaemon(
         baseDir: context.cwd,
       }),
   });
-  const { server, url } = await new Promise<{ server: ReturnType<typeof serve>; url: string }>((resolve, reject) => {
-    const server = serve({ fetch: api.fetch, port: config.daemon.port, hostname: config.daemon.host }, (info) =>
-      resolve({ server, url: `http://${config.daemon.host}:${info.port}` }),
-    );
-    server.once("error", reject);
-  });
+  const { server, url } = await new Promise<{ server: ReturnType<typeof serve>; url: string }>(
+    (resolve, reject) => {
+      const server = serve(
+        { fetch: api.fetch, port: config.daemon.port, hostname: config.daemon.host },
+        (info) => resolve({ server, url: `http://${config.daemon.host}:${info.port}` }),
+      );
+      server.once("error", reject);
+    },
+  );
   const infoFile = daemonInfoFile(stateDir);
   writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
   const line = flags.json
@@ -86,7 +94,8 @@ async function runDaemon(
   context.stderr.write(`drover daemon: ${signal}, handing running work back…\n`);
   server.close();
   await app.close("handback");
-  if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid) rmSync(infoFile, { force: true });
+  if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)
+    rmSync(infoFile, { force: true });
   return exitCodes.ok;
 }
 

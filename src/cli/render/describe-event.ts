@@ -4,7 +4,12 @@ import type { DroverEvent } from "../../core/events.ts";
 /** One human-readable line per event, for `drover logs`. */
 export function describeEvent(event: DroverEvent): string {
   const time = new Date(event.ts).toISOString().slice(11, 23);
-  const where = "taskId" in event && event.taskId ? `${"batchId" in event ? `${event.batchId}/` : ""}${event.taskId}` : "batchId" in event ? event.batchId : "";
+  const where =
+    "taskId" in event && event.taskId
+      ? `${"batchId" in event ? `${event.batchId}/` : ""}${event.taskId}`
+      : "batchId" in event
+        ? event.batchId
+        : "";
   const what = (() => {
     switch (event.type) {
       case "task.state":
@@ -26,7 +31,9 @@ export function describeEvent(event: DroverEvent): string {
       case "supervisor.launch":
         return `launched (${event.running + 1}/${event.slots} slots; ${event.reason})`;
       case "supervisor.limit":
-        return event.limit === null ? `${event.key}: limit lifted` : `${event.key}: limited to ${event.limit} (${event.reason})`;
+        return event.limit === null
+          ? `${event.key}: limit lifted`
+          : `${event.key}: limited to ${event.limit} (${event.reason})`;
       case "supervisor.recovered":
         return `recovered attempt ${event.attemptId}: ${event.action} (${event.detail})`;
       case "warning":

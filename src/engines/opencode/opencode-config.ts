@@ -31,7 +31,12 @@ export function generateOpencodeConfig(input: GenerateConfigInput): Record<strin
       models: Object.fromEntries(
         [modelId, `${modelId}-large`].map((id) => [
           id,
-          { name: `drover ${id} model`, tool_call: true, limit: { context: 200_000, output: 8192 }, cost: { input: 0, output: 0 } },
+          {
+            name: `drover ${id} model`,
+            tool_call: true,
+            limit: { context: 200_000, output: 8192 },
+            cost: { input: 0, output: 0 },
+          },
         ]),
       ),
     };

@@ -124,9 +124,10 @@ export async function runSessionAttempt(
     unlisten();
   }
 
-  let entries: TranscriptEntry[] = tracker.transcript();
+  // A followed session began before we listened: read its whole turn; else the stream has it all.
+  let entries: TranscriptEntry[] = request.mode === "follow" ? [] : tracker.transcript();
   if (entries.length === 0 && end.kind !== "lost") {
-    entries = await readLatestTurn(client, sessionId, startedAt).catch(() => []);
+    entries = await readLatestTurn(client, sessionId, startedAt).catch(() => tracker.transcript());
   }
   const result = buildResult(server.name, sessionId, request, entries, end);
   if (settings.sessions === "delete" && end.kind !== "lost" && end.kind !== "rate_limited") {
