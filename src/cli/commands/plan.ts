@@ -16,6 +16,7 @@ export function registerPlanCommand(program: Command, context: CliContext): void
     .option("--strategy <name>", "depth-first or breadth-first (default: the file's, else config)")
     .option("--json", "print JSON")
     .option("--config <file>", "config file (default: ./drover.json)")
+    .option("--state-dir <dir>", "accepted for symmetry with other commands; plan stores nothing")
     .action(
       (file: string, flags: { concurrency?: string; strategy?: string; json?: boolean; config?: string }) => {
         const { config } = loadConfig({
