@@ -27,7 +27,9 @@ describe("drover plan, and the daemon's client commands", () => {
         "  - { id: c, prompt: '[[reply c]]', dependsOn: [a.1, b.1], idempotencyKey: key-c }",
       ].join("\n"),
     );
-    daemon = runDrover(["daemon", "--port", "0", "--state-dir", path.join(temp.dir, "state")], { cwd: temp.dir });
+    daemon = runDrover(["daemon", "--port", "0", "--state-dir", path.join(temp.dir, "state")], {
+      cwd: temp.dir,
+    });
     await daemon.waitForOutput(/listening on/);
   });
   after(async () => {
@@ -40,8 +42,13 @@ describe("drover plan, and the daemon's client commands", () => {
   it("plan prints the rounds without running anything", async () => {
     const text = await cli("plan", "tasks.yaml", "--concurrency", "2");
     assert.equal(text.code, 0, text.err);
-    assert.match(text.out, /4 tasks, breadth-first, 2 slot\(s\): 3 round\(s\)\nround 1: a\.1, b\.1\nround 2: a\.2, c\nround 3:|round 2: a\.2, c/);
-    const json = JSON.parse((await cli("plan", "tasks.yaml", "--json", "--strategy", "depth-first", "-c", "2")).out) as { rounds: string[][] };
+    assert.match(
+      text.out,
+      /4 tasks, breadth-first, 2 slot\(s\): 3 round\(s\)\nround 1: a\.1, b\.1\nround 2: a\.2, c\nround 3:|round 2: a\.2, c/,
+    );
+    const json = JSON.parse(
+      (await cli("plan", "tasks.yaml", "--json", "--strategy", "depth-first", "-c", "2")).out,
+    ) as { rounds: string[][] };
     assert.deepEqual(json.rounds, [["a.1", "a.2"], ["b.1"], ["c"]]);
   });
 
@@ -50,15 +57,26 @@ describe("drover plan, and the daemon's client commands", () => {
     assert.equal(submitted.code, 0, submitted.err);
     const { batchId, created } = JSON.parse(submitted.out) as { batchId: string; created: string[] };
     assert.equal(created.length, 4);
-    const again = JSON.parse((await cli("submit", "tasks.yaml", "--json")).out) as { created: string[]; existing: { taskId: string }[] };
-    assert.deepEqual(again.existing.map((e) => e.taskId), ["c"]);
+    const again = JSON.parse((await cli("submit", "tasks.yaml", "--json")).out) as {
+      created: string[];
+      existing: { taskId: string }[];
+    };
+    assert.deepEqual(
+      again.existing.map((e) => e.taskId),
+      ["c"],
+    );
     assert.equal(again.created.length, 3);
 
-    const status = JSON.parse((await cli("status", "--json")).out) as { capacity: { slots: number }; batches: { id: string }[] };
+    const status = JSON.parse((await cli("status", "--json")).out) as {
+      capacity: { slots: number };
+      batches: { id: string }[];
+    };
     assert.ok(status.capacity.slots >= 1);
     assert.ok(status.batches.some((b) => b.id === batchId));
 
-    const follow = runDrover(["logs", batchId, "-f", "--json", "--state-dir", path.join(temp.dir, "state")], { cwd: temp.dir });
+    const follow = runDrover(["logs", batchId, "-f", "--json", "--state-dir", path.join(temp.dir, "state")], {
+      cwd: temp.dir,
+    });
     await follow.waitForOutput(/"batch\.finished"/);
     follow.child.kill("SIGINT");
     await follow.exited;
