@@ -76,6 +76,8 @@ export interface Engine {
   start(): Promise<void>;
   /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
   checkModels(models: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]>;
+  /** Warms the engine for these working directories (best effort), so first attempts start fast. */
+  prepare(dirs: readonly string[]): Promise<void>;
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;
   /** Whether a session from an earlier run is still known to the engine (for re-adoption). */
   hasSession(sessionId: string, server?: string): Promise<boolean>;

@@ -25,7 +25,10 @@ export async function checkTaskModels(
   source: string,
 ): Promise<void> {
   const uses = specs.map((spec, index) => ({ model: spec.model, source, path: `tasks[${index}].model` }));
-  const issues = await engine.checkModels(uses);
+  const [issues] = await Promise.all([
+    engine.checkModels(uses),
+    engine.prepare(specs.map((spec) => spec.dir)),
+  ]);
   if (issues.length > 0) throw badInput("bad_input", issues);
 }
 

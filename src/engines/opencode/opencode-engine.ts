@@ -68,6 +68,16 @@ export class OpencodeServerEngine implements Engine {
     }
   }
 
+  /** Boots each server's project instance for these directories (plugins, config) ahead of the first session. */
+  async prepare(dirs: readonly string[]): Promise<void> {
+    const unique = [...new Set(dirs)];
+    await Promise.all(
+      this.#pool.servers.flatMap((server) =>
+        unique.map((directory) => server.client.path.get({ directory }).catch(() => undefined)),
+      ),
+    );
+  }
+
   async hasSession(sessionId: string, server?: string): Promise<boolean> {
     const candidates = server ? [this.#pool.byName(server)] : this.#pool.servers;
     for (const candidate of candidates) {
