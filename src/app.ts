@@ -57,13 +57,10 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     closers.length = 0;
   };
   try {
-    const providerOf = (model: string) => model.split("/")[0];
-    const scriptedProvider = providerOf(scriptedModel);
-    const usesScripted = [config.model, ...options.models].some(
-      (model) => providerOf(model) === scriptedProvider,
-    );
+    // The scripted model always runs beside servers drover owns: tasks may use it, and it warms each
+    // server's first turn for free (see OpencodeServerEngine.prepare).
     let scripted: ScriptedModelServer | undefined;
-    if (usesScripted && !config.opencode.attach) {
+    if (!config.opencode.attach) {
       scripted = await startScriptedModelOnStablePort(loaded.stateDir);
       closers.push(() => scripted?.close());
     }
@@ -79,6 +76,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       stateDir: loaded.stateDir,
       env: options.env,
       config: opencodeConfig,
+      ...(scripted ? { warmModel: scriptedModel } : {}),
       report: (event) => store.recordEvent(event),
     });
     closers.push(() => engine.stop());

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { samplePeak } from "./rss.ts";
 import type { BenchEnv } from "./setup.ts";
 import { benchPrompt, mapLimit } from "./setup.ts";
@@ -20,9 +22,13 @@ export async function runNaive(
     (i) =>
       new Promise<boolean>((resolve) => {
         spawnTimes[i] = Date.now();
+        // Each process gets its own data dir, as aidevops does: a shared opencode.db makes
+        // concurrent cold runs fail with "database is locked" (anomalyco/opencode#21215).
+        const dataDir = path.join(env.root, "naive-data", String(i));
+        mkdirSync(dataDir, { recursive: true });
         const child = spawn(env.bin, ["run", "--format", "json", "-m", "drover/scripted"], {
           cwd: env.workDir,
-          env: env.opencodeEnv(),
+          env: env.opencodeEnv({ XDG_DATA_HOME: dataDir }),
           stdio: ["pipe", "pipe", "pipe"],
         });
         if (child.pid) live.add(child.pid);
