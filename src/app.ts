@@ -8,15 +8,62 @@ import type { Engine } from "./engines/contract.ts";
 import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
 import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
 import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
+import { Mailbox } from "./mailbox/mailbox.ts";
+import { MemoryService } from "./memory/memory-service.ts";
 import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
+import { RunnerService } from "./runners/runner-service.ts";
 import { Store } from "./store/store.ts";
 import { readFreeMemoryMb } from "./supervisor/memory-probe.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
+
+/** drover's state without an engine: enough for memory, mail and runner management. */
+export interface DroverState {
+  loaded: LoadedConfig;
+  bus: EventBus;
+  clock: Clock;
+  store: Store;
+  memory: MemoryService;
+  mailbox: Mailbox;
+  runners: RunnerService;
+  close(): Promise<void>;
+}
+
+/** Opens the store and the services that need nothing else (no OpenCode servers are started). */
+export function openState(options: { loaded: LoadedConfig; clock?: Clock; bus?: EventBus }): DroverState {
+  const clock = options.clock ?? systemClock;
+  const bus = options.bus ?? new EventBus();
+  const store = new Store({ file: path.join(options.loaded.stateDir, "drover.db"), bus, clock });
+  const services = stateServices(store, clock, options.loaded);
+  return { loaded: options.loaded, bus, clock, store, ...services, close: async () => store.close() };
+}
+
+function stateServices(store: Store, clock: Clock, loaded: LoadedConfig, supervisor?: Supervisor) {
+  const memory = new MemoryService(store.memories, clock);
+  const mailbox = new Mailbox({
+    table: store.mail,
+    clock,
+    runnerExists: (name) => store.runners.get(name) !== undefined,
+    allRunners: () => store.runners.list().map((runner) => runner.name),
+  });
+  const runners = new RunnerService({
+    store,
+    ...(supervisor ? { supervisor } : {}),
+    memory,
+    mailbox,
+    clock,
+    config: loaded.config,
+    stateDir: loaded.stateDir,
+  });
+  return { memory, mailbox, runners };
+}
 
 export interface DroverApp {
   loaded: LoadedConfig;
   bus: EventBus;
   store: Store;
+  memory: MemoryService;
+  mailbox: Mailbox;
+  runners: RunnerService;
   engine: Engine;
   supervisor: Supervisor;
   clock: Clock;
@@ -90,7 +137,18 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       owner: options.owner ?? `run:${process.pid}:${clock.now()}`,
       ...(options.random ? { random: options.random } : {}),
     });
-    return { loaded, bus, store, engine, supervisor, clock, ...(scripted ? { scripted } : {}), close };
+    const services = stateServices(store, clock, loaded, supervisor);
+    return {
+      loaded,
+      bus,
+      store,
+      ...services,
+      engine,
+      supervisor,
+      clock,
+      ...(scripted ? { scripted } : {}),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -3,9 +3,12 @@ import { DroverError, errorMessage } from "../core/errors.ts";
 import { EventBus } from "../core/events.ts";
 import { registerApiCommands } from "./commands/api-commands.ts";
 import { registerDaemonCommand } from "./commands/daemon.ts";
+import { registerMailCommands } from "./commands/mail.ts";
+import { registerMemoryCommands } from "./commands/memory.ts";
 import { registerMockModelCommand } from "./commands/mock-model.ts";
 import { registerPlanCommand } from "./commands/plan.ts";
 import { registerRunCommand } from "./commands/run.ts";
+import { registerRunnerCommands } from "./commands/runner.ts";
 import type { CliContext } from "./context.ts";
 import { exitCodeFor, exitCodes } from "./exit-codes.ts";
 
@@ -26,6 +29,9 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerPlanCommand(program, scoped);
   registerDaemonCommand(program, scoped);
   registerApiCommands(program, scoped);
+  registerRunnerCommands(program, scoped);
+  registerMemoryCommands(program, scoped);
+  registerMailCommands(program, scoped);
   registerMockModelCommand(program, scoped);
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -25,6 +25,11 @@ export const AgentReport = z.object({
   reason: z.string().optional().describe("For blocked/failed: the specific reason."),
   blocker: BlockerKind.optional().describe("For blocked: what kind of blocker this is."),
   evidence: z.string().optional().describe("Files, commands or output that support the outcome."),
+  learnings: z
+    .array(z.string())
+    .max(10)
+    .optional()
+    .describe("Short facts worth remembering for similar tasks (kept in a runner's memory)."),
 });
 export type AgentReport = z.infer<typeof AgentReport>;
 

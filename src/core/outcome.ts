@@ -27,5 +27,6 @@ export const Outcome = z.object({
   summary: z.string(),
   reason: z.string().optional(),
   evidence: z.string().optional(),
+  learnings: z.array(z.string()).optional(),
 });
 export type Outcome = z.infer<typeof Outcome>;

@@ -11,5 +11,9 @@ export const TaskSpec = z.object({
   files: z.array(z.string()),
   timeoutMs: z.number().int().positive(),
   dependsOn: z.array(z.string()),
+  /** Extra system text for every prompt of the task (a runner's instructions, memories, mail). */
+  system: z.string().optional(),
+  /** Start by continuing this session instead of a new one (a runner's `--continue`). */
+  continueSession: z.object({ sessionId: z.string(), server: z.string().optional() }).optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;

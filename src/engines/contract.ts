@@ -39,6 +39,8 @@ export interface AttemptRequest {
   mode?: "prompt" | "follow";
   /** Epoch ms the attempt started; in `follow` mode, messages before it are not this attempt's. */
   startedAt?: number;
+  /** Appended to the agent's system prompt for this prompt. */
+  system?: string;
   /** Ask the agent for a structured report with this JSON Schema (OpenCode `format: json_schema`). */
   reportSchema?: Record<string, unknown>;
   /** A rate limit whose retry is further away than this ends the attempt as `rate_limited` (to park it). */

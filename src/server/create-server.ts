@@ -9,6 +9,7 @@ import type { Store } from "../store/store.ts";
 import { buildBatchResults } from "../supervisor/batch-results.ts";
 import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import { addAgentRoutes } from "./agent-routes.ts";
 import { errorResponse } from "./http-errors.ts";
 
 export interface ServerDeps {
@@ -19,6 +20,8 @@ export interface ServerDeps {
   token: string;
   /** Validates a submitted task document (the task-file shape) into specs. */
   parseTasks: (body: unknown) => TaskDocument;
+  /** Runners, memory and mailbox routes, when given. */
+  agents?: Parameters<typeof addAgentRoutes>[1];
 }
 
 /**
@@ -44,6 +47,7 @@ export function createServer(deps: ServerDeps): Hono {
   });
 
   app.get("/v1/status", (c) => c.json(deps.supervisor.status()));
+  if (deps.agents) addAgentRoutes(app, deps.agents);
 
   app.post("/v1/batches", async (c) => {
     const body = await c.req.json().catch(() => {

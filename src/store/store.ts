@@ -15,6 +15,9 @@ import {
 import { type BatchRecord, getBatch, insertBatch, markBatchFinished } from "./batches.ts";
 import { type Db, openDatabase } from "./database.ts";
 import { appendEvent, type ListEventsFilter, listEvents } from "./events.ts";
+import { MailTable } from "./mail.ts";
+import { MemoryTable } from "./memories.ts";
+import { RunnerTable } from "./runners.ts";
 import {
   findTaskByIdempotencyKey,
   getTask,
@@ -30,7 +33,10 @@ import {
   updateTaskState,
 } from "./tasks.ts";
 
-export type { AttemptRecord, BatchRecord, TaskPatch, TaskRecord };
+export type { MailRecord } from "./mail.ts";
+export type { MemoryRecord } from "./memories.ts";
+export type { RunnerRecord, RunnerRunRecord } from "./runners.ts";
+export type { AttemptRecord, BatchRecord, MailTable, MemoryTable, RunnerTable, TaskPatch, TaskRecord };
 
 export interface TaskKey {
   batchId: string;
@@ -66,11 +72,20 @@ export class Store {
   readonly #db: Db;
   readonly #bus: EventBus;
   readonly #clock: Clock;
+  /** Runners, their runs and locks. */
+  readonly runners: RunnerTable;
+  /** Namespaced memory (FTS5). */
+  readonly memories: MemoryTable;
+  /** The mailbox. */
+  readonly mail: MailTable;
 
   constructor(deps: { file: string; bus: EventBus; clock: Clock }) {
     this.#db = openDatabase(deps.file);
     this.#bus = deps.bus;
     this.#clock = deps.clock;
+    this.runners = new RunnerTable(this.#db);
+    this.memories = new MemoryTable(this.#db);
+    this.mail = new MailTable(this.#db);
   }
 
   close(): void {

@@ -60,12 +60,13 @@ export function decideNext(input: DecideNextInput): NextStep {
       retryable: true,
     });
   }
-  const { outcome, summary, reason, blocker, evidence } = report.data;
+  const { outcome, summary, reason, blocker, evidence, learnings } = report.data;
   const asOutcome: Outcome = {
     outcome,
     summary,
     ...(reason ? { reason } : {}),
     ...(evidence ? { evidence } : {}),
+    ...(learnings?.length ? { learnings } : {}),
   };
   switch (outcome) {
     case "complete":

@@ -449,11 +449,15 @@ export class Supervisor {
     const prompt =
       task.pendingPrompt ?? buildTaskPrompt(task.spec, batch.specs, config.outcome === "structured");
     store.startAttempt(task.key, attemptId, this.#deps.engine.name, kind, task.model, prompt);
+    // A runner's `--continue` starts its first attempt in the runner's last session.
+    const carried = isFresh && task.freshAttempts === 1 ? task.spec.continueSession : undefined;
+    const sessionId = isFresh ? carried?.sessionId : task.sessionId;
+    const server = isFresh ? carried?.server : task.sessionServer;
     this.#runAttempt(task, attemptId, clock.now(), {
       prompt,
       mode: "prompt",
-      ...(!isFresh && task.sessionId ? { sessionId: task.sessionId } : {}),
-      ...(!isFresh && task.sessionServer ? { server: task.sessionServer } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      ...(server ? { server } : {}),
     });
   }
 
@@ -486,6 +490,7 @@ export class Supervisor {
         dir: task.spec.dir,
         model: task.model,
         ...(task.spec.agent ? { agent: task.spec.agent } : {}),
+        ...(task.spec.system ? { system: task.spec.system } : {}),
         files: how.mode === "prompt" && !how.sessionId ? task.spec.files : [],
         ...(how.sessionId ? { sessionId: how.sessionId } : {}),
         ...(how.server ? { server: how.server } : {}),

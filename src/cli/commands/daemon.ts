@@ -61,6 +61,7 @@ async function runDaemon(
     engine: app.engine,
     bus: app.bus,
     token,
+    agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
     parseTasks: (body) =>
       parseTaskDocument(body, "request", {
         model: config.model,

@@ -101,6 +101,7 @@ export async function runSessionAttempt(
         parts: [{ type: "text", text: request.prompt }, ...request.files.map(filePart)],
         model: { providerID: providerID as string, modelID: rest.join("/") },
         ...(request.agent ? { agent: request.agent } : {}),
+        ...(request.system ? { system: request.system } : {}),
         ...(request.reportSchema
           ? { format: { type: "json_schema" as const, schema: request.reportSchema } }
           : {}),

@@ -1,0 +1,206 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { parseDuration } from "../../core/duration.ts";
+import { DroverError } from "../../core/errors.ts";
+import type { RunnerRecord } from "../../store/store.ts";
+import type { CliContext } from "../context.ts";
+import { describeEvent } from "../render/describe-event.ts";
+import { addStateOptions, output, type StateFlags, withApp, withState } from "./state-helpers.ts";
+
+interface RunnerFlags extends StateFlags {
+  description?: string;
+  model?: string;
+  agent?: string;
+  dir?: string;
+  instructions?: string;
+}
+
+export function registerRunnerCommands(program: Command, context: CliContext): void {
+  const runner = program
+    .command("runner")
+    .description("Named, persistent agents: instructions, model, memory, mailbox, last session");
+  const definition = (command: Command) =>
+    addStateOptions(command)
+      .option("--description <text>", "what the runner is for")
+      .option("--model <provider/model>", "model (default: config model)")
+      .option("--agent <name>", "OpenCode agent")
+      .option("--dir <path>", "working directory (its .opencode/agents/NAME.md is written)")
+      .option("--instructions <file>", "AGENTS.md instructions from this file");
+  const fields = (flags: RunnerFlags) => ({
+    ...(flags.description !== undefined ? { description: flags.description } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.agent ? { agent: flags.agent } : {}),
+    ...(flags.dir ? { dir: path.resolve(context.cwd, flags.dir) } : {}),
+    ...(flags.instructions
+      ? { instructions: readInstructions(path.resolve(context.cwd, flags.instructions)) }
+      : {}),
+  });
+
+  definition(runner.command("create").argument("<name>")).action((name: string, flags: RunnerFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const created = runners.create({ name, ...fields(flags) });
+      output(context, flags, created, `created runner ${name}`);
+    }),
+  );
+  definition(runner.command("edit").argument("<name>")).action((name: string, flags: RunnerFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const edited = runners.edit(name, fields(flags));
+      output(context, flags, edited, `updated runner ${name}`);
+    }),
+  );
+  addStateOptions(runner.command("list")).action((flags: StateFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const all = runners.list();
+      output(
+        context,
+        flags,
+        all,
+        all.length ? all.map(describeRunner).join("\n") : "no runners (drover runner create NAME)",
+      );
+    }),
+  );
+  addStateOptions(runner.command("status").argument("<name>")).action((name: string, flags: StateFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const record = runners.get(name);
+      const recent = runners.runs(name, 5);
+      output(
+        context,
+        flags,
+        { ...record, runs: recent },
+        [
+          describeRunner(record),
+          ...recent.map(
+            (run) =>
+              `  ${run.id} ${run.status} ${new Date(run.startedAt).toISOString()} ${oneLine(run.prompt)}`,
+          ),
+        ].join("\n"),
+      );
+    }),
+  );
+  addStateOptions(runner.command("run").argument("<name>").argument("<prompt...>"))
+    .option("--continue", "continue the runner's last session")
+    .option("--wait", "if the runner is busy, wait for its run instead of refusing")
+    .option("--timeout <duration>", "time limit of the run")
+    .action(
+      async (
+        name: string,
+        words: string[],
+        flags: StateFlags & { continue?: boolean; wait?: boolean; timeout?: string },
+      ) => {
+        const timeoutMs = flags.timeout ? parseDuration(flags.timeout) : undefined;
+        if (flags.timeout && !timeoutMs)
+          throw new DroverError("bad_input", `--timeout: "${flags.timeout}" is not a duration`);
+        const code = await withApp(flags, context, [], async (app) => {
+          const record = app.runners.get(name);
+          if (record.model)
+            await app.engine.checkModels([{ model: record.model, source: `runner ${name}`, path: "model" }]);
+          const result = await app.runners.run(name, words.join(" "), {
+            ...(flags.continue ? { continue: true } : {}),
+            ...(flags.wait ? { wait: true } : {}),
+            ...(timeoutMs ? { timeoutMs } : {}),
+          });
+          output(
+            context,
+            flags,
+            result,
+            `${name}: ${result.status}${result.outcome ? ` — ${result.outcome.summary}` : ""}\nsession ${result.sessionId ?? "-"}; ${result.mailDelivered} message(s) delivered, ${result.memoriesUsed} memory(ies) used, ${result.learningsStored} learning(s) stored`,
+          );
+          return result.status === "succeeded" ? 0 : 1;
+        });
+        context.setExitCode(code);
+      },
+    );
+  addStateOptions(runner.command("logs").argument("<name>"))
+    .option("-f, --follow", "follow the live run's events")
+    .action(async (name: string, flags: StateFlags & { follow?: boolean }) => {
+      await withState(flags, context, async ({ runners, store }) => {
+        const runs = runners.runs(name, 20);
+        if (!flags.follow) {
+          output(
+            context,
+            flags,
+            runs,
+            runs
+              .map(
+                (run) =>
+                  `${run.id} ${run.status} ${new Date(run.startedAt).toISOString()} ${oneLine(run.prompt)}${run.outcome ? ` → ${oneLine((run.outcome as { summary?: string }).summary ?? "")}` : ""}`,
+              )
+              .join("\n") || "no runs yet",
+          );
+          return;
+        }
+        // Another process writes the run's events into the shared store: follow them there.
+        let after = 0;
+        let stop = false;
+        const remove = context.onSignals(() => {
+          stop = true;
+        });
+        while (!stop) {
+          const run = runners.get(name).activeRun ? runners.runs(name, 1)[0] : undefined;
+          if (run?.batchId) {
+            for (const event of store.listEvents({ batchId: run.batchId, afterSeq: after })) {
+              after = event.seq;
+              context.stdout.write(flags.json ? `${JSON.stringify(event)}\n` : `${describeEvent(event)}\n`);
+            }
+          } else if (after > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        remove();
+      });
+    });
+  addStateOptions(runner.command("stop").argument("<name>")).action((name: string, flags: StateFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const stopped = runners.stop(name);
+      output(context, flags, { stopped }, stopped ? `stopping ${name}'s run` : `${name} has no live run`);
+    }),
+  );
+  addStateOptions(runner.command("destroy").argument("<name>")).action((name: string, flags: StateFlags) =>
+    withState(flags, context, ({ runners }) => {
+      runners.destroy(name);
+      output(context, flags, { destroyed: name }, `destroyed runner ${name}`);
+    }),
+  );
+  addStateOptions(
+    runner.command("agent").description("print the runner's OpenCode agent definition").argument("<name>"),
+  ).action((name: string, flags: StateFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const text = runners.agentFile(name);
+      output(context, flags, { name, agent: text }, text.trimEnd());
+    }),
+  );
+  addStateOptions(
+    runner
+      .command("import")
+      .description("create runners from .opencode/agents/*.md")
+      .argument("[dir]", "project directory", "."),
+  ).action((dir: string, flags: StateFlags) =>
+    withState(flags, context, ({ runners }) => {
+      const created = runners.importAgents(path.resolve(context.cwd, dir));
+      output(
+        context,
+        flags,
+        created,
+        created.length ? `imported ${created.map((r) => r.name).join(", ")}` : "no new agents to import",
+      );
+    }),
+  );
+}
+
+function readInstructions(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new DroverError("bad_input", `--instructions: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function describeRunner(runner: RunnerRecord): string {
+  const state = runner.activeRun ? `running ${runner.activeRun}` : (runner.lastStatus ?? "never run");
+  return `${runner.name}  ${runner.model ?? "(default model)"}  ${runner.runCount} run(s), ${state}${runner.lastSessionId ? `, last session ${runner.lastSessionId}` : ""}${runner.description ? ` — ${runner.description}` : ""}`;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 70 ? `${flat.slice(0, 69)}…` : flat;
+}
