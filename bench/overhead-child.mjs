@@ -60,6 +60,9 @@ process.stdout.write(
     rssMb: Math.round(peakRss / 1024 / 1024),
     rssBeforeSubmitMb: Math.round(rssBefore / 1024 / 1024),
     heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+    memory: Object.fromEntries(
+      Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1024 / 1024)]),
+    ),
     cpuMsPerSecond: Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000),
   })}\n`,
 );

@@ -122,6 +122,8 @@ export class RunnerService {
     }
     this.#store.runners.delete(name);
     rmSync(path.join(this.#home, name), { recursive: true, force: true });
+    // The agent file drover kept in sync for this runner goes with it.
+    if (runner.dir) rmSync(path.join(runner.dir, ".opencode", "agents", `${name}.md`), { force: true });
   }
 
   /** The OpenCode agent definition of a runner (markdown with frontmatter). */

@@ -1,6 +1,6 @@
 import type { TokenCounts } from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 export interface AttemptRecord {
   id: string;
@@ -55,7 +55,8 @@ export function insertAttempt(
     prompt?: string;
   },
 ): void {
-  db.prepare(
+  sql(
+    db,
     `insert into attempts (id, batch_id, task_id, number, kind, engine, status, started_at, prompt)
      values (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
   ).run(
@@ -72,16 +73,15 @@ export function insertAttempt(
 
 /** The attempt of a task that is still open (status running), if any. */
 export function getOpenAttempt(db: Db, batchId: string, taskId: string): AttemptRecord | undefined {
-  const row = db
-    .prepare(
-      "select * from attempts where batch_id = ? and task_id = ? and status = 'running' order by number desc limit 1",
-    )
-    .get(batchId, taskId) as AttemptRow | undefined;
+  const row = sql(
+    db,
+    "select * from attempts where batch_id = ? and task_id = ? and status = 'running' order by number desc limit 1",
+  ).get(batchId, taskId) as AttemptRow | undefined;
   return row ? toAttempt(row) : undefined;
 }
 
 export function setAttemptSession(db: Db, attemptId: string, sessionId: string, server: string): void {
-  db.prepare("update attempts set session_id = ?, server = ? where id = ?").run(sessionId, server, attemptId);
+  sql(db, "update attempts set session_id = ?, server = ? where id = ?").run(sessionId, server, attemptId);
 }
 
 /** Closes a running attempt; returns false when it was already closed (an outcome is recorded once). */
@@ -98,31 +98,31 @@ export function finishAttempt(
     finishedAt: number;
   },
 ): boolean {
-  const info = db
-    .prepare(
-      `update attempts set status = ?, failure = ?, tokens = ?, cost = ?, final_text = ?, files_changed = ?, finished_at = ?
+  const info = sql(
+    db,
+    `update attempts set status = ?, failure = ?, tokens = ?, cost = ?, final_text = ?, files_changed = ?, finished_at = ?
        where id = ? and status = 'running'`,
-    )
-    .run(
-      result.status,
-      result.failure ? JSON.stringify(result.failure) : null,
-      JSON.stringify(result.tokens),
-      result.cost,
-      result.finalText ?? null,
-      JSON.stringify(result.filesChanged),
-      result.finishedAt,
-      attemptId,
-    );
+  ).run(
+    result.status,
+    result.failure ? JSON.stringify(result.failure) : null,
+    JSON.stringify(result.tokens),
+    result.cost,
+    result.finalText ?? null,
+    JSON.stringify(result.filesChanged),
+    result.finishedAt,
+    attemptId,
+  );
   return info.changes === 1;
 }
 
 export function listAttempts(db: Db, batchId: string, taskId?: string): AttemptRecord[] {
   const rows = (
     taskId
-      ? db
-          .prepare("select * from attempts where batch_id = ? and task_id = ? order by number")
-          .all(batchId, taskId)
-      : db.prepare("select * from attempts where batch_id = ? order by started_at").all(batchId)
+      ? sql(db, "select * from attempts where batch_id = ? and task_id = ? order by number").all(
+          batchId,
+          taskId,
+        )
+      : sql(db, "select * from attempts where batch_id = ? order by started_at").all(batchId)
   ) as AttemptRow[];
   return rows.map(toAttempt);
 }

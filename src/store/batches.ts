@@ -1,4 +1,4 @@
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 export interface BatchRecord {
   id: string;
@@ -10,7 +10,7 @@ export interface BatchRecord {
 }
 
 export function insertBatch(db: Db, batch: { id: string; source: string; createdAt: number }): void {
-  db.prepare("insert into batches (id, source, created_at) values (?, ?, ?)").run(
+  sql(db, "insert into batches (id, source, created_at) values (?, ?, ?)").run(
     batch.id,
     batch.source,
     batch.createdAt,
@@ -18,13 +18,11 @@ export function insertBatch(db: Db, batch: { id: string; source: string; created
 }
 
 export function markBatchFinished(db: Db, batchId: string, finishedAt: number): void {
-  db.prepare("update batches set finished_at = ? where id = ?").run(finishedAt, batchId);
+  sql(db, "update batches set finished_at = ? where id = ?").run(finishedAt, batchId);
 }
 
 export function getBatch(db: Db, batchId: string): BatchRecord | undefined {
-  const row = db
-    .prepare("select id, source, created_at, finished_at from batches where id = ?")
-    .get(batchId) as
+  const row = sql(db, "select id, source, created_at, finished_at from batches where id = ?").get(batchId) as
     | { id: string; source: string; created_at: number; finished_at: number | null }
     | undefined;
   if (!row) return undefined;

@@ -1,5 +1,5 @@
 import type { DroverEvent, DroverEventBody } from "../core/events.ts";
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 interface EventRow {
   seq: number;
@@ -10,9 +10,10 @@ interface EventRow {
 /** Appends one event row and returns the recorded event (with its sequence number). */
 export function appendEvent(db: Db, ts: number, body: DroverEventBody): DroverEvent {
   const ids = body as { batchId?: string; taskId?: string; attemptId?: string };
-  const result = db
-    .prepare("insert into events (ts, type, batch_id, task_id, attempt_id, body) values (?, ?, ?, ?, ?, ?)")
-    .run(ts, body.type, ids.batchId ?? null, ids.taskId ?? null, ids.attemptId ?? null, JSON.stringify(body));
+  const result = sql(
+    db,
+    "insert into events (ts, type, batch_id, task_id, attempt_id, body) values (?, ?, ?, ?, ?, ?)",
+  ).run(ts, body.type, ids.batchId ?? null, ids.taskId ?? null, ids.attemptId ?? null, JSON.stringify(body));
   return { ...body, seq: Number(result.lastInsertRowid), ts };
 }
 
@@ -35,8 +36,9 @@ export function listEvents(db: Db, filter: ListEventsFilter = {}): DroverEvent[]
     params.push(filter.taskId);
   }
   params.push(filter.limit ?? 10_000);
-  const rows = db
-    .prepare(`select seq, ts, body from events where ${where.join(" and ")} order by seq limit ?`)
-    .all(...params) as EventRow[];
+  const rows = sql(
+    db,
+    `select seq, ts, body from events where ${where.join(" and ")} order by seq limit ?`,
+  ).all(...params) as EventRow[];
   return rows.map((row) => ({ ...(JSON.parse(row.body) as DroverEventBody), seq: row.seq, ts: row.ts }));
 }

@@ -1,4 +1,4 @@
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 export interface MailRecord {
   id: string;
@@ -56,7 +56,8 @@ export class MailTable {
   }
 
   insert(rows: readonly Omit<MailRecord, "status">[]): void {
-    const statement = this.#db.prepare(
+    const statement = sql(
+      this.#db,
       "insert into mail (id, to_runner, from_runner, type, priority, payload, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.#db.transaction(() => {
@@ -76,7 +77,7 @@ export class MailTable {
   }
 
   get(id: string): MailRecord | undefined {
-    const row = this.#db.prepare("select * from mail where id = ?").get(id) as MailRow | undefined;
+    const row = sql(this.#db, "select * from mail where id = ?").get(id) as MailRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -100,19 +101,19 @@ export class MailTable {
       where.push("expires_at > ?");
       params.push(filter.now);
     }
-    const sql = `select * from mail ${where.length ? `where ${where.join(" and ")}` : ""} order by ${priorityOrder}, created_at, id`;
-    return (this.#db.prepare(sql).all(...params) as MailRow[]).map(toRecord);
+    const text = `select * from mail ${where.length ? `where ${where.join(" and ")}` : ""} order by ${priorityOrder}, created_at, id`;
+    return (sql(this.#db, text).all(...params) as MailRow[]).map(toRecord);
   }
 
   /** Unread, unexpired mail of a runner, claimed for one run (status delivering). */
   claimForRun(to: string, runId: string, now: number): MailRecord[] {
     return this.#db.transaction(() => {
-      const rows = this.#db
-        .prepare(
-          `select * from mail where to_runner = ? and status = 'unread' and expires_at > ? order by ${priorityOrder}, created_at, id`,
-        )
-        .all(to, now) as MailRow[];
-      const claim = this.#db.prepare(
+      const rows = sql(
+        this.#db,
+        `select * from mail where to_runner = ? and status = 'unread' and expires_at > ? order by ${priorityOrder}, created_at, id`,
+      ).all(to, now) as MailRow[];
+      const claim = sql(
+        this.#db,
         "update mail set status = 'delivering', delivering_run = ? where id = ? and status = 'unread'",
       );
       for (const row of rows) claim.run(runId, row.id);
@@ -122,40 +123,40 @@ export class MailTable {
 
   /** After the run: delivered (read) if it succeeded, back to unread if not. */
   settleRun(runId: string, delivered: boolean, now: number): number {
-    const sql = delivered
+    const text = delivered
       ? "update mail set status = 'read', read_at = ?, delivering_run = null where delivering_run = ? and status = 'delivering'"
       : "update mail set status = 'unread', delivering_run = null where delivering_run = ? and status = 'delivering'";
-    return (delivered ? this.#db.prepare(sql).run(now, runId) : this.#db.prepare(sql).run(runId)).changes;
+    return (delivered ? sql(this.#db, text).run(now, runId) : sql(this.#db, text).run(runId)).changes;
   }
 
   setStatus(id: string, status: "read" | "acked" | "archived", now: number): boolean {
     const column = status === "read" ? "read_at" : status === "acked" ? "acked_at" : "archived_at";
     return (
-      this.#db
-        .prepare(`update mail set status = ?, ${column} = coalesce(${column}, ?) where id = ?`)
-        .run(status, now, id).changes === 1
+      sql(this.#db, `update mail set status = ?, ${column} = coalesce(${column}, ?) where id = ?`).run(
+        status,
+        now,
+        id,
+      ).changes === 1
     );
   }
 
   archiveRead(to: string | undefined, now: number): number {
     const base = "update mail set status = 'archived', archived_at = ? where status in ('read', 'acked')";
-    return (to ? this.#db.prepare(`${base} and to_runner = ?`).run(now, to) : this.#db.prepare(base).run(now))
+    return (to ? sql(this.#db, `${base} and to_runner = ?`).run(now, to) : sql(this.#db, base).run(now))
       .changes;
   }
 
   /** Marks expired undelivered mail `expired`; deletes archived/expired mail older than `before`. */
   prune(now: number, before: number): { expired: number; deleted: number } {
     return this.#db.transaction(() => {
-      const expired = this.#db
-        .prepare(
-          "update mail set status = 'expired' where expires_at <= ? and status in ('unread', 'read', 'acked')",
-        )
-        .run(now).changes;
-      const deleted = this.#db
-        .prepare(
-          "delete from mail where status in ('archived', 'expired') and coalesce(archived_at, expires_at) < ?",
-        )
-        .run(before).changes;
+      const expired = sql(
+        this.#db,
+        "update mail set status = 'expired' where expires_at <= ? and status in ('unread', 'read', 'acked')",
+      ).run(now).changes;
+      const deleted = sql(
+        this.#db,
+        "delete from mail where status in ('archived', 'expired') and coalesce(archived_at, expires_at) < ?",
+      ).run(before).changes;
       return { expired, deleted };
     })();
   }

@@ -1,4 +1,4 @@
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 export interface MemoryRecord {
   id: number;
@@ -49,9 +49,10 @@ export class MemoryTable {
   }
 
   findByHash(namespace: string, hash: string): MemoryRecord | undefined {
-    const row = this.#db
-      .prepare("select * from memories where namespace = ? and content_hash = ?")
-      .get(namespace, hash) as MemoryRow | undefined;
+    const row = sql(this.#db, "select * from memories where namespace = ? and content_hash = ?").get(
+      namespace,
+      hash,
+    ) as MemoryRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -64,24 +65,24 @@ export class MemoryTable {
     now: number;
   }): number {
     return this.#db.transaction(() => {
-      const fts = this.#db
-        .prepare("insert into memory_fts (content, tags) values (?, ?)")
-        .run(entry.content, entry.tags);
+      const fts = sql(this.#db, "insert into memory_fts (content, tags) values (?, ?)").run(
+        entry.content,
+        entry.tags,
+      );
       const id = Number(fts.lastInsertRowid);
-      this.#db
-        .prepare(
-          "insert into memories (id, namespace, type, tags, content, content_hash, bytes, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          id,
-          entry.namespace,
-          entry.type,
-          entry.tags,
-          entry.content,
-          entry.hash,
-          Buffer.byteLength(entry.content),
-          entry.now,
-        );
+      sql(
+        this.#db,
+        "insert into memories (id, namespace, type, tags, content, content_hash, bytes, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        id,
+        entry.namespace,
+        entry.type,
+        entry.tags,
+        entry.content,
+        entry.hash,
+        Buffer.byteLength(entry.content),
+        entry.now,
+      );
       return id;
     })();
   }
@@ -94,19 +95,19 @@ export class MemoryTable {
     usefulnessWeight: number,
   ): MemoryRecord[] {
     const marks = namespaces.map(() => "?").join(", ");
-    const rows = this.#db
-      .prepare(
-        `select m.*, bm25(memory_fts) - ? * m.usefulness as score
+    const rows = sql(
+      this.#db,
+      `select m.*, bm25(memory_fts) - ? * m.usefulness as score
          from memory_fts join memories m on m.id = memory_fts.rowid
          where memory_fts match ? and m.namespace in (${marks})
          order by score limit ?`,
-      )
-      .all(usefulnessWeight, match, ...namespaces, limit) as MemoryRow[];
+    ).all(usefulnessWeight, match, ...namespaces, limit) as MemoryRow[];
     return rows.map(toRecord);
   }
 
   markRecalled(ids: readonly number[], now: number): void {
-    const statement = this.#db.prepare(
+    const statement = sql(
+      this.#db,
       "update memories set recall_count = recall_count + 1, last_recalled_at = ? where id = ?",
     );
     this.#db.transaction(() => {
@@ -117,29 +118,30 @@ export class MemoryTable {
   list(namespace: string | undefined, limit: number): MemoryRecord[] {
     const rows = (
       namespace
-        ? this.#db
-            .prepare("select * from memories where namespace = ? order by created_at desc, id desc limit ?")
-            .all(namespace, limit)
-        : this.#db.prepare("select * from memories order by created_at desc, id desc limit ?").all(limit)
+        ? sql(
+            this.#db,
+            "select * from memories where namespace = ? order by created_at desc, id desc limit ?",
+          ).all(namespace, limit)
+        : sql(this.#db, "select * from memories order by created_at desc, id desc limit ?").all(limit)
     ) as MemoryRow[];
     return rows.map(toRecord);
   }
 
   get(id: number): MemoryRecord | undefined {
-    const row = this.#db.prepare("select * from memories where id = ?").get(id) as MemoryRow | undefined;
+    const row = sql(this.#db, "select * from memories where id = ?").get(id) as MemoryRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   adjustUsefulness(id: number, delta: number): boolean {
     return (
-      this.#db.prepare("update memories set usefulness = usefulness + ? where id = ?").run(delta, id)
-        .changes === 1
+      sql(this.#db, "update memories set usefulness = usefulness + ? where id = ?").run(delta, id).changes ===
+      1
     );
   }
 
   delete(ids: readonly number[]): number {
-    const meta = this.#db.prepare("delete from memories where id = ?");
-    const fts = this.#db.prepare("delete from memory_fts where rowid = ?");
+    const meta = sql(this.#db, "delete from memories where id = ?");
+    const fts = sql(this.#db, "delete from memory_fts where rowid = ?");
     return this.#db.transaction(() => {
       let n = 0;
       for (const id of ids) {
@@ -151,21 +153,19 @@ export class MemoryTable {
   }
 
   namespaces(): { namespace: string; count: number; bytes: number }[] {
-    return this.#db
-      .prepare(
-        "select namespace, count(*) as count, sum(bytes) as bytes from memories group by namespace order by namespace",
-      )
-      .all() as { namespace: string; count: number; bytes: number }[];
+    return sql(
+      this.#db,
+      "select namespace, count(*) as count, sum(bytes) as bytes from memories group by namespace order by namespace",
+    ).all() as { namespace: string; count: number; bytes: number }[];
   }
 
   /** Ids to drop to bring a namespace within caps: least useful, least recently used first. */
   overflow(namespace: string, maxEntries: number, maxBytes: number): number[] {
-    const rows = this.#db
-      .prepare(
-        `select id, bytes from memories where namespace = ?
+    const rows = sql(
+      this.#db,
+      `select id, bytes from memories where namespace = ?
          order by usefulness desc, coalesce(last_recalled_at, created_at) desc, id desc`,
-      )
-      .all(namespace) as { id: number; bytes: number }[];
+    ).all(namespace) as { id: number; bytes: number }[];
     const drop: number[] = [];
     let count = 0;
     let bytes = 0;
@@ -180,14 +180,13 @@ export class MemoryTable {
   olderThan(namespace: string | undefined, before: number): number[] {
     const rows = (
       namespace
-        ? this.#db
-            .prepare(
-              "select id from memories where namespace = ? and coalesce(last_recalled_at, created_at) < ?",
-            )
-            .all(namespace, before)
-        : this.#db
-            .prepare("select id from memories where coalesce(last_recalled_at, created_at) < ?")
-            .all(before)
+        ? sql(
+            this.#db,
+            "select id from memories where namespace = ? and coalesce(last_recalled_at, created_at) < ?",
+          ).all(namespace, before)
+        : sql(this.#db, "select id from memories where coalesce(last_recalled_at, created_at) < ?").all(
+            before,
+          )
     ) as { id: number }[];
     return rows.map((row) => row.id);
   }

@@ -1,4 +1,4 @@
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 export interface RunnerRecord {
   name: string;
@@ -105,31 +105,30 @@ export class RunnerTable {
   }
 
   insert(runner: Omit<RunnerRecord, "runCount" | "createdAt" | "updatedAt">, now: number): void {
-    this.#db
-      .prepare(
-        `insert into runners (name, description, model, agent, dir, instructions, settings, created_at, updated_at)
+    sql(
+      this.#db,
+      `insert into runners (name, description, model, agent, dir, instructions, settings, created_at, updated_at)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        runner.name,
-        runner.description,
-        runner.model ?? null,
-        runner.agent ?? null,
-        runner.dir ?? null,
-        runner.instructions,
-        JSON.stringify(runner.settings),
-        now,
-        now,
-      );
+    ).run(
+      runner.name,
+      runner.description,
+      runner.model ?? null,
+      runner.agent ?? null,
+      runner.dir ?? null,
+      runner.instructions,
+      JSON.stringify(runner.settings),
+      now,
+      now,
+    );
   }
 
   get(name: string): RunnerRecord | undefined {
-    const row = this.#db.prepare("select * from runners where name = ?").get(name) as RunnerRow | undefined;
+    const row = sql(this.#db, "select * from runners where name = ?").get(name) as RunnerRow | undefined;
     return row ? toRunner(row) : undefined;
   }
 
   list(): RunnerRecord[] {
-    return (this.#db.prepare("select * from runners order by name").all() as RunnerRow[]).map(toRunner);
+    return (sql(this.#db, "select * from runners order by name").all() as RunnerRow[]).map(toRunner);
   }
 
   update(
@@ -148,15 +147,14 @@ export class RunnerTable {
     if (fields.settings !== undefined) columns.settings = JSON.stringify(fields.settings);
     const keys = Object.keys(columns);
     if (keys.length === 0) return;
-    this.#db
-      .prepare(
-        `update runners set ${keys.map((key) => `${key} = ?`).join(", ")}, updated_at = ? where name = ?`,
-      )
-      .run(...Object.values(columns), now, name);
+    sql(
+      this.#db,
+      `update runners set ${keys.map((key) => `${key} = ?`).join(", ")}, updated_at = ? where name = ?`,
+    ).run(...Object.values(columns), now, name);
   }
 
   delete(name: string): boolean {
-    return this.#db.prepare("delete from runners where name = ?").run(name).changes === 1;
+    return sql(this.#db, "delete from runners where name = ?").run(name).changes === 1;
   }
 
   /** Takes the runner's lock for a run, atomically; false when another run holds it. */
@@ -167,21 +165,21 @@ export class RunnerTable {
   ): boolean {
     return this.#db.transaction(() => {
       const taken =
-        this.#db
-          .prepare("update runners set active_run = ? where name = ? and active_run is null")
-          .run(run.id, name).changes === 1;
+        sql(this.#db, "update runners set active_run = ? where name = ? and active_run is null").run(
+          run.id,
+          name,
+        ).changes === 1;
       if (!taken) return false;
-      this.#db
-        .prepare(
-          "insert into runner_runs (id, runner, prompt, continued, status, pid, started_at) values (?, ?, ?, ?, 'running', ?, ?)",
-        )
-        .run(run.id, name, run.prompt, run.continued ? 1 : 0, run.pid, now);
+      sql(
+        this.#db,
+        "insert into runner_runs (id, runner, prompt, continued, status, pid, started_at) values (?, ?, ?, ?, 'running', ?, ?)",
+      ).run(run.id, name, run.prompt, run.continued ? 1 : 0, run.pid, now);
       return true;
     })();
   }
 
   attachBatch(runId: string, batchId: string): void {
-    this.#db.prepare("update runner_runs set batch_id = ? where id = ?").run(batchId, runId);
+    sql(this.#db, "update runner_runs set batch_id = ? where id = ?").run(batchId, runId);
   }
 
   /** Ends a run, records it on the runner, and releases the lock, in one transaction. */
@@ -192,38 +190,37 @@ export class RunnerTable {
     now: number,
   ): void {
     this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          "update runner_runs set status = ?, session_id = ?, outcome = ?, finished_at = ? where id = ?",
-        )
-        .run(
-          result.status,
-          result.sessionId ?? null,
-          result.outcome ? JSON.stringify(result.outcome) : null,
-          now,
-          runId,
-        );
-      this.#db
-        .prepare(
-          `update runners set run_count = run_count + 1, last_status = ?, last_run_at = ?,
+      sql(
+        this.#db,
+        "update runner_runs set status = ?, session_id = ?, outcome = ?, finished_at = ? where id = ?",
+      ).run(
+        result.status,
+        result.sessionId ?? null,
+        result.outcome ? JSON.stringify(result.outcome) : null,
+        now,
+        runId,
+      );
+      sql(
+        this.#db,
+        `update runners set run_count = run_count + 1, last_status = ?, last_run_at = ?,
              last_session_id = coalesce(?, last_session_id), last_server = coalesce(?, last_server),
              active_run = case when active_run = ? then null else active_run end
            where name = ?`,
-        )
-        .run(result.status, now, result.sessionId ?? null, result.server ?? null, runId, name);
+      ).run(result.status, now, result.sessionId ?? null, result.server ?? null, runId, name);
     })();
   }
 
   getRun(id: string): RunnerRunRecord | undefined {
-    const row = this.#db.prepare("select * from runner_runs where id = ?").get(id) as RunRow | undefined;
+    const row = sql(this.#db, "select * from runner_runs where id = ?").get(id) as RunRow | undefined;
     return row ? toRun(row) : undefined;
   }
 
   runs(name: string, limit: number): RunnerRunRecord[] {
     return (
-      this.#db
-        .prepare("select * from runner_runs where runner = ? order by started_at desc, rowid desc limit ?")
-        .all(name, limit) as RunRow[]
+      sql(
+        this.#db,
+        "select * from runner_runs where runner = ? order by started_at desc, rowid desc limit ?",
+      ).all(name, limit) as RunRow[]
     ).map(toRun);
   }
 }

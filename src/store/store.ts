@@ -13,7 +13,7 @@ import {
   setAttemptSession,
 } from "./attempts.ts";
 import { type BatchRecord, getBatch, insertBatch, markBatchFinished } from "./batches.ts";
-import { type Db, openDatabase } from "./database.ts";
+import { type Db, openDatabase, sql } from "./database.ts";
 import { appendEvent, type ListEventsFilter, listEvents } from "./events.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
@@ -104,14 +104,22 @@ export class Store {
     batchId: string,
     source: string,
     specs: readonly TaskSpec[],
-    options: { strategy?: string; owner?: string; idempotencyKeys?: ReadonlyMap<string, string> } = {},
+    options: {
+      strategy?: string;
+      owner?: string;
+      idempotencyKeys?: ReadonlyMap<string, string>;
+      /** Where each task goes right after `queued` (ready or waiting), recorded in the same transaction. */
+      initialStates?: ReadonlyMap<string, "ready" | "waiting">;
+    } = {},
   ): void {
     const now = this.#clock.now();
     this.#commit(() => {
       insertBatch(this.#db, { id: batchId, source, createdAt: now });
-      this.#db
-        .prepare("update batches set strategy = ?, owner = ? where id = ?")
-        .run(options.strategy ?? null, options.owner ?? null, batchId);
+      sql(this.#db, "update batches set strategy = ?, owner = ? where id = ?").run(
+        options.strategy ?? null,
+        options.owner ?? null,
+        batchId,
+      );
       const recorded = [
         appendEvent(this.#db, now, { type: "batch.created", batchId, taskIds: specs.map((spec) => spec.id) }),
       ];
@@ -126,6 +134,19 @@ export class Store {
             to: "queued",
           }),
         );
+        const next = options.initialStates?.get(spec.id);
+        if (next) {
+          updateTaskState(this.#db, { batchId, taskId: spec.id }, next, undefined, now, false);
+          recorded.push(
+            appendEvent(this.#db, now, {
+              type: "task.state",
+              batchId,
+              taskId: spec.id,
+              from: "queued",
+              to: next,
+            }),
+          );
+        }
       }
       return recorded;
     });

@@ -1,7 +1,7 @@
 import type { Outcome } from "../core/outcome.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import type { TaskState } from "../core/task-states.ts";
-import type { Db } from "./database.ts";
+import { type Db, sql } from "./database.ts";
 
 export interface TaskRecord {
   batchId: string;
@@ -63,27 +63,22 @@ export function patchTask(db: Db, key: { batchId: string; taskId: string }, patc
   if (entries.length === 0) return;
   const sets = entries.map(([field]) => `${patchColumns[field]} = ?`).join(", ");
   const values = entries.map(([, value]) => (typeof value === "boolean" ? Number(value) : value));
-  db.prepare(`update tasks set ${sets} where batch_id = ? and id = ?`).run(
-    ...values,
-    key.batchId,
-    key.taskId,
-  );
+  sql(db, `update tasks set ${sets} where batch_id = ? and id = ?`).run(...values, key.batchId, key.taskId);
 }
 
 /** Every task not in a final state, oldest first: what a starting supervisor takes over. */
 export function listActiveTasks(db: Db, owner: string): TaskRecord[] {
-  const rows = db
-    .prepare(
-      `select t.* from tasks t join batches b on b.id = t.batch_id
+  const rows = sql(
+    db,
+    `select t.* from tasks t join batches b on b.id = t.batch_id
        where b.owner = ? and t.state not in ('succeeded','failed','blocked','timed_out','cancelled')
        order by t.created_at, t.rowid`,
-    )
-    .all(owner) as TaskRow[];
+  ).all(owner) as TaskRow[];
   return rows.map(toRecord);
 }
 
 export function findTaskByIdempotencyKey(db: Db, idempotencyKey: string): TaskRecord | undefined {
-  const row = db.prepare("select * from tasks where idempotency_key = ?").get(idempotencyKey) as
+  const row = sql(db, "select * from tasks where idempotency_key = ?").get(idempotencyKey) as
     | TaskRow
     | undefined;
   return row ? toRecord(row) : undefined;
@@ -91,9 +86,10 @@ export function findTaskByIdempotencyKey(db: Db, idempotencyKey: string): TaskRe
 
 /** Extends the lease of every task this owner runs; returns how many. */
 export function renewLeases(db: Db, owner: string, until: number): number {
-  return db
-    .prepare("update tasks set lease_until = ? where state = 'running' and lease_owner = ?")
-    .run(until, owner).changes;
+  return sql(db, "update tasks set lease_until = ? where state = 'running' and lease_owner = ?").run(
+    until,
+    owner,
+  ).changes;
 }
 
 interface TaskRow {
@@ -127,21 +123,22 @@ export function insertTask(
   now: number,
   idempotencyKey?: string,
 ): void {
-  db.prepare(
+  sql(
+    db,
     `insert into tasks (batch_id, id, title, spec, state, created_at, updated_at, idempotency_key, model)
      values (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
   ).run(batchId, spec.id, spec.title, JSON.stringify(spec), now, now, idempotencyKey ?? null, spec.model);
 }
 
 export function getTask(db: Db, batchId: string, taskId: string): TaskRecord | undefined {
-  const row = db.prepare("select * from tasks where batch_id = ? and id = ?").get(batchId, taskId) as
+  const row = sql(db, "select * from tasks where batch_id = ? and id = ?").get(batchId, taskId) as
     | TaskRow
     | undefined;
   return row ? toRecord(row) : undefined;
 }
 
 export function listTasks(db: Db, batchId: string): TaskRecord[] {
-  const rows = db.prepare("select * from tasks where batch_id = ? order by rowid").all(batchId) as TaskRow[];
+  const rows = sql(db, "select * from tasks where batch_id = ? order by rowid").all(batchId) as TaskRow[];
   return rows.map(toRecord);
 }
 
@@ -153,7 +150,8 @@ export function updateTaskState(
   now: number,
   final: boolean,
 ): void {
-  db.prepare(
+  sql(
+    db,
     "update tasks set state = ?, state_reason = ?, updated_at = ?, finished_at = ? where batch_id = ? and id = ?",
   ).run(to, reason ?? null, now, final ? now : null, key.batchId, key.taskId);
 }
@@ -163,7 +161,8 @@ export function recordTaskOutcome(
   key: { batchId: string; taskId: string },
   fields: { sessionId?: string; outcome?: Outcome },
 ): void {
-  db.prepare(
+  sql(
+    db,
     "update tasks set session_id = coalesce(?, session_id), outcome = coalesce(?, outcome) where batch_id = ? and id = ?",
   ).run(
     fields.sessionId ?? null,
@@ -174,11 +173,10 @@ export function recordTaskOutcome(
 }
 
 export function incrementAttemptCount(db: Db, key: { batchId: string; taskId: string }): number {
-  const row = db
-    .prepare(
-      "update tasks set attempt_count = attempt_count + 1 where batch_id = ? and id = ? returning attempt_count",
-    )
-    .get(key.batchId, key.taskId) as { attempt_count: number };
+  const row = sql(
+    db,
+    "update tasks set attempt_count = attempt_count + 1 where batch_id = ? and id = ? returning attempt_count",
+  ).get(key.batchId, key.taskId) as { attempt_count: number };
   return row.attempt_count;
 }
 

@@ -163,14 +163,37 @@ export class Supervisor {
       dependsOn: spec.dependsOn.filter((dep) => kept.has(dep)),
     }));
     const strategy = input.strategy ?? this.#deps.config.strategy;
+    const graph = new DependencyGraph(specs);
+    const initialStates = new Map(specs.map((spec) => [spec.id, graph.initialState(spec.id)]));
     this.#deps.store.createBatch(batchId, input.source, specs, {
       strategy,
       owner: this.#deps.owner,
       idempotencyKeys: keys,
+      initialStates,
     });
-    this.#loadBatch(batchId);
-    const batch = this.#batches.get(batchId) as LiveBatch;
-    for (const spec of specs) this.#move(this.#task(batchId, spec.id), batch.graph.initialState(spec.id));
+    // Mirror the stored batch from what we just wrote, rather than reading 10,000 rows back.
+    this.#batches.set(batchId, {
+      id: batchId,
+      specs,
+      graph,
+      strategy,
+      createdAt: this.#deps.clock.now(),
+      states: new Map(initialStates),
+      cancelling: false,
+      waiters: [],
+    });
+    for (const spec of specs) {
+      const task: LiveTask = {
+        key: { batchId, taskId: spec.id },
+        spec,
+        state: initialStates.get(spec.id) ?? "waiting",
+        model: spec.model,
+        freshAttempts: 0,
+        continuations: 0,
+        recoveryUsed: false,
+      };
+      this.#tasks.set(keyOf(task.key), task);
+    }
     this.#kick();
     return { batchId, created: specs.map((spec) => spec.id), existing };
   }

@@ -50,10 +50,7 @@ export class ServerPool {
     if (settings.attach) {
       this.#install(0, await this.#attach(settings.attach));
     } else {
-      const previous = readServerRegistry(this.#registryFile);
-      const adopted = await Promise.all(
-        Array.from({ length: settings.servers }, (_, i) => this.#adopt(i, previous)),
-      );
+      const adopted = await Promise.all(Array.from({ length: settings.servers }, (_, i) => this.#adopt(i)));
       adopted.forEach((server, i) => {
         if (server) this.#install(i, server);
       });
@@ -188,29 +185,31 @@ export class ServerPool {
     return server;
   }
 
-  get #registryFile(): string {
-    return path.join(this.#options.root, "servers.json");
-  }
-
+  /** Each server's record lives in its own home (`server.json`), so drovers sharing a state dir never clobber each other's. */
   #writeRegistry(): void {
     if (this.#options.settings.attach) return;
-    const records: ServerRecord[] = [];
-    for (const [index, server] of this.#servers.entries()) {
-      const home = this.#homes.get(index);
+    for (const [index, home] of this.#homes.entries()) {
+      const server = this.#servers[index];
       const password = server ? this.#passwords.get(server.name) : undefined;
-      if (!server?.process || !home || !password || server.lost) continue;
-      records.push({ name: server.name, dir: home.dir, pid: server.process.pid, url: server.url, password });
+      const file = path.join(home.dir, "server.json");
+      if (this.#stopping || !server?.process || !password || server.lost) {
+        writeServerRegistry(file, []);
+        continue;
+      }
+      writeServerRegistry(file, [
+        { name: server.name, dir: home.dir, pid: server.process.pid, url: server.url, password },
+      ]);
     }
-    mkdirSync(this.#options.root, { recursive: true });
-    writeServerRegistry(this.#registryFile, this.#stopping ? [] : records);
   }
 
   /** Takes over the server an earlier drover ran in this slot's home, if it is alive and answers. */
-  async #adopt(index: number, previous: readonly ServerRecord[]): Promise<OpencodeServer | undefined> {
+  async #adopt(index: number): Promise<OpencodeServer | undefined> {
     const name = `opencode-${index + 1}`;
     const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, name);
     this.#homes.set(index, claim);
-    const record = previous.find((entry) => entry.dir === claim.dir);
+    const record = readServerRegistry(path.join(claim.dir, "server.json")).find(
+      (entry) => entry.dir === claim.dir,
+    );
     if (!record || !isOwnedServer(record.pid, this.#options.root)) return undefined;
     const server = new OpencodeServer({
       name: record.name,
