@@ -85,6 +85,26 @@ describe("runners (real OpenCode + scripted model)", () => {
     assert.ok((a.run.finishedAt ?? 0) <= b.run.startedAt, "the second run started after the first finished");
   });
 
+  it("stop aborts the live session; the runner is free again", async () => {
+    const runners = h.app.runners;
+    runners.create({ name: "stoppable", dir: h.workDir });
+    const running = runners.run("stoppable", "[[slow 300]] [[reply a b c d e f g h i j k l m n o p]]");
+    await new Promise<void>((resolve) => {
+      const off = h.app.bus.subscribe((e) => {
+        if (e.type === "attempt.progress" && e.taskId === "stoppable" && e.liveness === "thinking") {
+          off();
+          resolve();
+        }
+      });
+    });
+    assert.equal(runners.stop("stoppable"), true);
+    const result = await running;
+    assert.equal(result.status, "cancelled");
+    assert.equal(runners.get("stoppable").activeRun, undefined);
+    assert.equal(runners.stop("stoppable"), false, "nothing left to stop");
+    assert.equal((await runners.run("stoppable", "[[reply again]]")).status, "succeeded");
+  });
+
   it("delivers unread mail with its payload into the next run, once, only when the run succeeds", async () => {
     const { runners, mailbox } = h.app;
     runners.create({ name: "inbox", dir: h.workDir });

@@ -1,6 +1,14 @@
 import type { Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
 import { z } from "zod";
 
+/**
+ * Events drover never uses, recognised from the envelope's leading keys without parsing: every
+ * event is also sent again as a `sync` envelope, and text deltas and bootstrap noise are most of
+ * the rest. Anchored on `"payload":{…"type":`, which comes before any content.
+ */
+const unusedEvent =
+  /"payload":\{(?:"id":"[A-Za-z0-9_]+",)?"type":"(?:sync|message\.part\.delta|plugin\.added|file\.watcher\.updated|catalog\.updated|reference\.updated|integration\.updated)"/;
+
 const Envelope = z.looseObject({
   directory: z.string().optional(),
   payload: z.looseObject({ type: z.string(), properties: z.unknown().optional() }),
@@ -92,6 +100,7 @@ export class GlobalEventStream {
       .map((line) => line.slice(5).trimStart())
       .join("\n");
     if (!data) return;
+    if (unusedEvent.test(data.slice(0, 400))) return;
     let json: unknown;
     try {
       json = JSON.parse(data);
