@@ -190,9 +190,16 @@ async function overhead(): Promise<void> {
   const env = await createBenchEnv("overhead");
   try {
     log("supervisor overhead: 10,000 queued, 100 running");
+    // The same V8 setting as bin/drover.js's shebang: drover's process as users run it.
     const child = spawn(
       process.execPath,
-      [path.join(here, "overhead-child.mjs"), path.join(env.root, "state"), env.model.baseURL, env.workDir],
+      [
+        "--max-semi-space-size=2",
+        path.join(here, "overhead-child.mjs"),
+        path.join(env.root, "state"),
+        env.model.baseURL,
+        env.workDir,
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";

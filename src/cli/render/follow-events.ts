@@ -1,4 +1,5 @@
 import type { DroverEvent } from "../../core/events.ts";
+import { readSseFrames } from "../../core/sse-frames.ts";
 import type { DaemonClient } from "../daemon-client.ts";
 
 /** Follows the daemon's SSE stream, reconnecting with Last-Event-ID so nothing is missed or repeated. */
@@ -15,23 +16,11 @@ export async function followEvents(
         signal: options.signal,
       });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-      const decoder = new TextDecoder();
-      let buffer = "";
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end = buffer.indexOf("\n\n");
-        while (end >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: ?(.*)$/m.exec(frame)?.[1];
-          const data = /^data: ?(.*)$/m.exec(frame)?.[1];
-          if (id && data) {
-            lastId = Number(id);
-            options.onEvent(JSON.parse(data) as DroverEvent);
-          }
-          end = buffer.indexOf("\n\n");
-        }
-      }
+      await readSseFrames(response.body, (frame) => {
+        if (frame.id === undefined || frame.event === "ping") return;
+        lastId = Number(frame.id);
+        options.onEvent(JSON.parse(frame.data) as DroverEvent);
+      });
     } catch {
       if (options.signal.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, 500));

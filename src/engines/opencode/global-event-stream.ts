@@ -1,5 +1,5 @@
 import type { Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
-import { z } from "zod";
+import { readSseFrames } from "../../core/sse-frames.ts";
 
 /**
  * Events drover never uses, recognised from the envelope's leading keys without parsing: every
@@ -9,10 +9,11 @@ import { z } from "zod";
 const unusedEvent =
   /"payload":\{(?:"id":"[A-Za-z0-9_]+",)?"type":"(?:sync|message\.part\.delta|plugin\.added|file\.watcher\.updated|catalog\.updated|reference\.updated|integration\.updated)"/;
 
-const Envelope = z.looseObject({
-  directory: z.string().optional(),
-  payload: z.looseObject({ type: z.string(), properties: z.unknown().optional() }),
-});
+function isPayload(value: unknown): value is { type: string } {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
+  );
+}
 
 export interface GlobalEventStreamOptions {
   url: string;
@@ -78,28 +79,11 @@ export class GlobalEventStream {
       signal: this.#abort.signal,
     });
     if (!response.ok || !response.body) throw new Error(`event stream answered HTTP ${response.status}`);
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        this.#dispatch(frame);
-        end = buffer.indexOf("\n\n");
-      }
-    }
+    await readSseFrames(response.body, (frame) => this.#dispatch(frame.data));
     throw new Error("event stream ended");
   }
 
-  #dispatch(frame: string): void {
-    const data = frame
-      .split("\n")
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).trimStart())
-      .join("\n");
-    if (!data) return;
+  #dispatch(data: string): void {
     if (unusedEvent.test(data.slice(0, 400))) return;
     let json: unknown;
     try {
@@ -107,11 +91,12 @@ export class GlobalEventStream {
     } catch {
       return;
     }
-    // Events come wrapped as {directory, payload}; accept a bare payload too.
-    const envelope = Envelope.safeParse(json);
-    const bare = Envelope.shape.payload.safeParse(json);
-    const payload = envelope.success ? envelope.data.payload : bare.success ? bare.data : undefined;
-    if (!payload) return;
+    // Events come wrapped as {directory, payload}; accept a bare payload too. A structural check
+    // rather than a zod parse: this runs for every event of every session.
+    const payload = isPayload((json as { payload?: unknown })?.payload)
+      ? (json as { payload: unknown }).payload
+      : json;
+    if (!isPayload(payload)) return;
     const event = payload as unknown as OpencodeEvent;
     if (event.type === "server.connected") {
       this.#connected = true;

@@ -20,6 +20,7 @@ export class OpencodeServer {
   readonly #listeners = new Map<string, Set<SessionListener>>();
   #lost = false;
   #assigned = 0;
+  #busy: { at: number; value: Promise<Set<string>> } | undefined;
 
   constructor(options: {
     name: string;
@@ -82,6 +83,23 @@ export class OpencodeServer {
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(sessionId);
     };
+  }
+
+  /**
+   * Ids of the sessions busy right now. Watchdogs of many attempts ask at once: one request serves
+   * every caller within a second.
+   */
+  busySessions(): Promise<Set<string>> {
+    const now = Date.now();
+    if (this.#busy && now - this.#busy.at < 1000) return this.#busy.value;
+    const value = this.client.session
+      .status()
+      .then((result) => new Set(Object.keys((result.data ?? {}) as Record<string, unknown>)));
+    this.#busy = { at: now, value };
+    value.catch(() => {
+      this.#busy = undefined;
+    });
+    return value;
   }
 
   async healthy(timeoutMs = 5000): Promise<boolean> {

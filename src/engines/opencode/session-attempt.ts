@@ -221,9 +221,7 @@ async function reconcile(
   tracker: SessionTracker,
 ): Promise<void> {
   try {
-    const status = await server.client.session.status();
-    const busy = status.data && (status.data as Record<string, unknown>)[sessionId] !== undefined;
-    if (busy) return;
+    if ((await server.busySessions()).has(sessionId)) return;
     const turn = await readLatestTurn(server.client, sessionId, sinceMs);
     const last = turn.at(-1)?.info;
     if (last && last.role === "assistant" && last.time.completed) {
