@@ -102,7 +102,7 @@ function afterFailure(input: DecideNextInput, failure: AttemptFailure, outcome?:
   const decision = decideRetry(input.retry, {
     failure,
     attempts: input.task.freshAttempts,
-    continuations: failure.type === "agent_failed" ? input.retry.maxContinuations : input.task.continuations,
+    continuations: input.task.continuations,
     ...(input.result.rateLimitedUntil !== undefined
       ? { rateLimitedUntil: input.result.rateLimitedUntil }
       : {}),

@@ -23,11 +23,7 @@ export interface RetryInput {
 }
 
 /** Failures that are worth continuing in the same session (the work so far is kept). */
-const continuable: ReadonlySet<AttemptFailure["type"]> = new Set([
-  "no_output",
-  "model_error",
-  "engine_crashed",
-]);
+const continuable: ReadonlySet<AttemptFailure["type"]> = new Set(["no_output", "model_error"]);
 
 export function decideRetry(policy: RetryPolicySettings, input: RetryInput): RetryDecision {
   const { failure } = input;
@@ -36,11 +32,7 @@ export function decideRetry(policy: RetryPolicySettings, input: RetryInput): Ret
     return { kind: "park", until, reason: `rate limited: ${failure.message}` };
   }
   if (!failure.retryable) return { kind: "fail", reason: failure.message };
-  if (
-    continuable.has(failure.type) &&
-    failure.type !== "engine_crashed" &&
-    input.continuations < policy.maxContinuations
-  ) {
+  if (continuable.has(failure.type) && input.continuations < policy.maxContinuations) {
     return { kind: "continue", reason: failure.message };
   }
   if (input.attempts >= policy.maxAttempts) {

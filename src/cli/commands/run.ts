@@ -106,7 +106,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     if (controller.signal.aborted) return exitCodes.interrupted;
     progress?.note(`drover: ${specs.length} tasks, up to ${config.capacity.maxWorkers} at once`);
     await app.supervisor.start();
-    const running = app;
+    const { supervisor } = app;
     const results = await dispatchBatch({
       store: app.store,
       engine: app.engine,
@@ -115,7 +115,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
       source,
       onBatch: (batchId) => {
         const cancel = () =>
-          running.supervisor.cancelBatch(batchId, (controller.signal.reason as AttemptStop).message);
+          supervisor.cancelBatch(batchId, (controller.signal.reason as AttemptStop).message);
         if (controller.signal.aborted) cancel();
         else controller.signal.addEventListener("abort", cancel, { once: true });
       },
