@@ -12,6 +12,7 @@ import { Mailbox } from "./mailbox/mailbox.ts";
 import { MemoryService } from "./memory/memory-service.ts";
 import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
 import { RunnerService } from "./runners/runner-service.ts";
+import { ensureOwnerOnlyDir } from "./security/owner-only-dir.ts";
 import { Store } from "./store/store.ts";
 import { readFreeMemoryMb } from "./supervisor/memory-probe.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
@@ -32,6 +33,7 @@ export interface DroverState {
 export function openState(options: { loaded: LoadedConfig; clock?: Clock; bus?: EventBus }): DroverState {
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new EventBus();
+  ensureOwnerOnlyDir(options.loaded.stateDir);
   const store = new Store({ file: path.join(options.loaded.stateDir, "drover.db"), bus, clock });
   const services = stateServices(store, clock, options.loaded);
   return { loaded: options.loaded, bus, clock, store, ...services, close: async () => store.close() };
@@ -56,6 +58,9 @@ function stateServices(store: Store, clock: Clock, loaded: LoadedConfig, supervi
   });
   return { memory, mailbox, runners };
 }
+
+/** How often a running drover checks that its database file is still the one it opened. */
+const databaseCheckIntervalMs = 2_000;
 
 export interface DroverApp {
   loaded: LoadedConfig;
@@ -95,7 +100,10 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new EventBus();
+  ensureOwnerOnlyDir(loaded.stateDir);
   const store = new Store({ file: path.join(loaded.stateDir, "drover.db"), bus, clock });
+  // A database deleted or replaced under a running drover must stop it, not be written in vain.
+  store.watchFile(databaseCheckIntervalMs);
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
   let supervisor: Supervisor | undefined;
   const close = async (mode: "cancel" | "handback" = "cancel") => {
@@ -124,7 +132,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       env: options.env,
       config: opencodeConfig,
       ...(scripted ? { warmModel: scriptedModel } : {}),
-      report: (event) => store.recordEvent(event),
+      report: (event) => store.reportEvent(event),
     });
     closers.push(() => engine.stop());
     await engine.start();

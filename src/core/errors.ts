@@ -13,6 +13,7 @@ export const errorCodes = [
   "rate_limited",
   "timeout",
   "cancelled",
+  "storage_failed",
   "internal",
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

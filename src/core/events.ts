@@ -96,6 +96,12 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     detail: z.string(),
   }),
   z.object({
+    // Storage cannot be written (full disk, lock held too long, database deleted): published live
+    // only (seq 0), since it cannot be recorded.
+    type: z.literal("storage.failed"),
+    message: z.string(),
+  }),
+  z.object({
     type: z.literal("warning"),
     code: z.string(),
     message: z.string(),

@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.ts";
+import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, DroverEventBody, EventBus } from "../core/events.ts";
 import type { TokenCounts } from "../core/liveness.ts";
 import type { AttemptFailure, Outcome } from "../core/outcome.ts";
@@ -18,6 +19,12 @@ import { appendEvent, type ListEventsFilter, listEvents } from "./events.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
 import { RunnerTable } from "./runners.ts";
+import {
+  defaultStorageGuardSettings,
+  type StorageFailureListener,
+  StorageGuard,
+  type StorageGuardSettings,
+} from "./storage-guard.ts";
 import {
   findTaskByIdempotencyKey,
   getTask,
@@ -78,25 +85,80 @@ export class Store {
   readonly memories: MemoryTable;
   /** The mailbox. */
   readonly mail: MailTable;
+  readonly #guard: StorageGuard;
+  #watch: { cancel(): void } | undefined;
 
-  constructor(deps: { file: string; bus: EventBus; clock: Clock }) {
-    this.#db = openDatabase(deps.file);
+  constructor(deps: {
+    file: string;
+    bus: EventBus;
+    clock: Clock;
+    /** Lock waits and retries (defaults: 5 s per try, 4 tries). */
+    storage?: Partial<StorageGuardSettings>;
+  }) {
+    const storage = { ...defaultStorageGuardSettings, ...deps.storage };
+    this.#guard = new StorageGuard(deps.file, storage);
+    this.#db = this.#guard.write(() => openDatabase(deps.file));
+    this.#db.pragma(`busy_timeout = ${storage.busyTimeoutMs}`);
+    this.#guard.rememberFile();
     this.#bus = deps.bus;
     this.#clock = deps.clock;
     this.runners = new RunnerTable(this.#db);
     this.memories = new MemoryTable(this.#db);
     this.mail = new MailTable(this.#db);
+    this.#guard.onFailure((error) =>
+      this.#bus.publish({ type: "storage.failed", message: error.message, seq: 0, ts: this.#clock.now() }),
+    );
   }
 
   close(): void {
+    this.#watch?.cancel();
+    this.#watch = undefined;
     this.#db.close();
+  }
+
+  /** Why storage cannot be written any more, if it cannot (then every write throws this error). */
+  get failure(): DroverError | undefined {
+    return this.#guard.failure;
+  }
+
+  /** Called once when storage fails: a write that cannot succeed, or the database file deleted or replaced. */
+  onFailure(listener: StorageFailureListener): () => void {
+    return this.#guard.onFailure(listener);
+  }
+
+  /** Throws the storage failure if the database cannot be written, checking first that its file is still there. */
+  assertWritable(): void {
+    this.#guard.checkFile();
+    if (this.#guard.failure) throw this.#guard.failure;
+  }
+
+  /** Checks every `intervalMs` that the database file is still the one opened (deleted or replaced → failure). */
+  watchFile(intervalMs: number): void {
+    this.#watch?.cancel();
+    const check = () => {
+      if (this.#guard.checkFile()) this.#watch = this.#clock.setTimeout(check, intervalMs);
+    };
+    this.#watch = this.#clock.setTimeout(check, intervalMs);
   }
 
   /** Records an event that changes no other row (progress, launches, warnings, servers). */
   recordEvent(body: DroverEventBody): DroverEvent {
-    const event = appendEvent(this.#db, this.#clock.now(), body);
+    const event = this.#guard.write(() => appendEvent(this.#db, this.#clock.now(), body));
     this.#bus.publish(event);
     return event;
+  }
+
+  /**
+   * For background loops, which must never throw: records the event, or, once storage has
+   * failed, still shows it live (seq 0) without recording it.
+   */
+  reportEvent(body: DroverEventBody): void {
+    try {
+      this.recordEvent(body);
+    } catch (error) {
+      if (!(error instanceof DroverError && error.code === "storage_failed")) throw error;
+      this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
+    }
   }
 
   /** Creates a batch and its tasks (all `queued`) atomically. */
@@ -247,11 +309,11 @@ export class Store {
 
   /** Takes over the lease of a running task (re-adoption after a crash). */
   takeLease(key: TaskKey, owner: string, until: number): void {
-    patchTask(this.#db, key, { leaseOwner: owner, leaseUntil: until });
+    this.#guard.write(() => patchTask(this.#db, key, { leaseOwner: owner, leaseUntil: until }));
   }
 
   renewLeases(owner: string, until: number): number {
-    return renewLeases(this.#db, owner, until);
+    return this.#guard.write(() => renewLeases(this.#db, owner, until));
   }
 
   getBatch(batchId: string): BatchRecord | undefined {
@@ -319,9 +381,13 @@ export class Store {
     });
   }
 
-  /** Runs `write` in one transaction, then publishes the events it recorded. */
+  /**
+   * Runs `write` in one transaction, then publishes the events it recorded. `BEGIN IMMEDIATE`
+   * takes the write lock up front, so a second drover on the same state dir waits for it (busy
+   * timeout) instead of failing at once with "database is locked" when its read turns into a write.
+   */
   #commit(write: () => DroverEvent[]): void {
-    const events = this.#db.transaction(write)();
+    const events = this.#guard.write(() => this.#db.transaction(write).immediate());
     for (const event of events) this.#bus.publish(event);
   }
 }

@@ -1,6 +1,6 @@
 import type { DroverConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
-import { DroverError } from "../core/errors.ts";
+import { DroverError, errorMessage } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import { zeroTokens } from "../core/liveness.ts";
 import type { Outcome } from "../core/outcome.ts";
@@ -113,10 +113,17 @@ export class Supervisor {
   #tickQueued = false;
   #stopping = false;
   #started = false;
+  #halted = false;
 
   constructor(deps: SupervisorDeps) {
     this.#deps = deps;
     this.#stagger = new LaunchStagger(deps.config.stagger, deps.random);
+    deps.store.onFailure((error) => this.#halt(error));
+  }
+
+  /** Why the supervisor halted (storage cannot be written), if it did. */
+  get failure(): DroverError | undefined {
+    return this.#deps.store.failure;
   }
 
   /** Loads unfinished work of this owner, re-adopts or closes what a crashed predecessor left running, and starts. */
@@ -132,7 +139,11 @@ export class Supervisor {
     const { leaseTtl } = this.#deps.config;
     this.#heartbeat = setInterval(
       () => {
-        this.#deps.store.renewLeases(this.#instance, this.#deps.clock.now() + leaseTtl);
+        try {
+          this.#deps.store.renewLeases(this.#instance, this.#deps.clock.now() + leaseTtl);
+        } catch (error) {
+          this.#warn("lease_heartbeat", error);
+        }
       },
       Math.max(50, Math.floor(leaseTtl / 3)),
     );
@@ -142,6 +153,7 @@ export class Supervisor {
 
   /** Stores a batch (skipping tasks whose idempotency key exists) and schedules it. */
   submit(input: SubmitInput): SubmitResult {
+    this.#deps.store.assertWritable();
     const existing: SubmitResult["existing"] = [];
     const fresh: TaskSpec[] = [];
     const keys = new Map<string, string>();
@@ -201,7 +213,7 @@ export class Supervisor {
   /** Resolves when every task of the batch is final. */
   whenBatchDone(batchId: string): Promise<void> {
     const batch = this.#batches.get(batchId);
-    if (!batch) return Promise.resolve();
+    if (!batch || this.#halted) return Promise.resolve();
     return new Promise((resolve) => batch.waiters.push(resolve));
   }
 
@@ -317,6 +329,38 @@ export class Supervisor {
     await Promise.all(this.#running.values());
   }
 
+  /**
+   * Storage cannot be written: launch nothing more, abort running attempts (their sessions are
+   * kept, and their tasks stay leased `running` in the store, to be picked up after a restart),
+   * and let everyone waiting on a batch go on, to report what the store still shows.
+   */
+  #halt(error: DroverError): void {
+    if (this.#halted) return;
+    this.#halted = true;
+    this.#stopping = true;
+    this.#timer?.cancel();
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    const stop: AttemptStop = { kind: "shutdown", message: error.message };
+    for (const task of this.#tasks.values()) task.controller?.abort(stop);
+    for (const batch of this.#batches.values()) {
+      for (const resolve of batch.waiters.splice(0)) resolve();
+    }
+  }
+
+  /** Background work never throws: a failure becomes a `warning` event (shown live even if storage is down). */
+  #warn(code: string, error: unknown, taskId?: string): void {
+    try {
+      this.#deps.store.reportEvent({
+        type: "warning",
+        code,
+        message: errorMessage(error),
+        ...(taskId ? { taskId } : {}),
+      });
+    } catch {
+      // Nothing is left to report through.
+    }
+  }
+
   // ── scheduling ────────────────────────────────────────────────────────────────────────────
 
   #kick(): void {
@@ -327,7 +371,7 @@ export class Supervisor {
       try {
         this.#tick();
       } catch (error) {
-        this.#deps.store.recordEvent({ type: "warning", code: "supervisor_tick", message: String(error) });
+        this.#warn("supervisor_tick", error);
       }
     });
   }
@@ -525,20 +569,17 @@ export class Supervisor {
         onSession: (sessionId, server) => {
           task.sessionId = sessionId;
           task.sessionServer = server;
-          store.recordSession(task.key, attemptId, sessionId, server);
+          try {
+            store.recordSession(task.key, attemptId, sessionId, server);
+          } catch (error) {
+            this.#warn("record_session", error, task.key.taskId);
+          }
         },
         onProgress: (progress) =>
-          store.recordEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
+          store.reportEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
       })
       .then((result) => this.#settle(task, attemptId, startedAt, result))
-      .catch((error: unknown) => {
-        store.recordEvent({
-          type: "warning",
-          code: "attempt_settle",
-          message: String(error),
-          taskId: task.key.taskId,
-        });
-      })
+      .catch((error: unknown) => this.#warn("attempt_settle", error, task.key.taskId))
       .finally(() => {
         timer.cancel();
         delete task.controller;

@@ -86,18 +86,25 @@ async function runDaemon(
     : `drover daemon listening on ${url} (pid ${process.pid}); token in ${stateDir}/api-token\n`;
   context.stdout.write(line);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const remove = context.onSignals((received) => {
-      remove();
-      resolve(received);
+  const stopped = await new Promise<{ signal: NodeJS.Signals } | { failure: DroverError }>((resolve) => {
+    const removeSignals = context.onSignals((signal) => {
+      removeSignals();
+      resolve({ signal });
     });
+    const failure = app.store.failure;
+    if (failure) resolve({ failure });
+    else app.store.onFailure((error) => resolve({ failure: error }));
   });
-  context.stderr.write(`drover daemon: ${signal}, handing running work back…\n`);
+  context.stderr.write(
+    "signal" in stopped
+      ? `drover daemon: ${stopped.signal}, handing running work back…\n`
+      : `drover daemon: ${stopped.failure.message}\ndrover daemon: stopping; running sessions are kept and resume after a restart\n`,
+  );
   server.close();
   await app.close("handback");
   if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)
     rmSync(infoFile, { force: true });
-  return exitCodes.ok;
+  return "signal" in stopped ? exitCodes.ok : exitCodes.notAllSucceeded;
 }
 
 function isAlive(pid: number): boolean {

@@ -130,6 +130,11 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     } else {
       context.stdout.write(`\n${summary}\n`);
     }
+    const failure = app.supervisor.failure;
+    if (failure) {
+      context.stderr.write(`drover: ${failure.message}\n`);
+      return exitCodes.notAllSucceeded;
+    }
     if (interruptedBy) return exitCodes.interrupted;
     return results.batch.ok ? exitCodes.ok : exitCodes.notAllSucceeded;
   } finally {
