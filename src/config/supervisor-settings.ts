@@ -65,5 +65,14 @@ export const RetryPolicySettings = z.object({
   backoffFactor: z.number().min(1).max(10).default(2),
   maxBackoff: z.number().int().min(0).default(60_000).describe("Backoff cap, ms."),
   jitter: z.number().min(0).max(1).default(0.2).describe("± fraction of the backoff chosen at random."),
+  providerRequests: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(8)
+    .describe(
+      "Failed model requests (5xx, connection errors) one task may spend, OpenCode's own retries included, before it fails with the provider's error.",
+    ),
 });
 export type RetryPolicySettings = z.infer<typeof RetryPolicySettings>;

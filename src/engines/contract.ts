@@ -45,6 +45,11 @@ export interface AttemptRequest {
   reportSchema?: Record<string, unknown>;
   /** A rate limit whose retry is further away than this ends the attempt as `rate_limited` (to park it). */
   parkRateLimitAfterMs?: number;
+  /**
+   * The task's remaining retry budget: once this many model requests have failed with a provider
+   * error in this attempt (the engine's own retries included), the engine stops retrying and fails.
+   */
+  maxFailedRequests?: number;
   /** Aborted with an {@link AttemptStop} reason on timeout or cancel. */
   signal: AbortSignal;
   onSession(sessionId: string, server: string): void;
@@ -65,6 +70,8 @@ export interface AttemptResult {
   report?: unknown;
   /** For a `rate_limited` failure: when the provider allows the next request. */
   rateLimitedUntil?: number;
+  /** Model requests that failed with a provider error during this attempt (the engine's own retries included). */
+  failedRequests?: number;
   /** The server that ran the session. */
   server?: string;
 }

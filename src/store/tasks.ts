@@ -22,6 +22,8 @@ export interface TaskRecord {
   freshAttempts: number;
   continuations: number;
   recoveryUsed: boolean;
+  /** Model requests that failed with a provider error so far (OpenCode's own retries included). */
+  failedRequests: number;
   /** The model the next attempt uses (the spec's, or a higher tier after escalation). */
   model: string;
   pendingPrompt?: string;
@@ -36,6 +38,7 @@ export interface TaskPatch {
   freshAttempts?: number;
   continuations?: number;
   recoveryUsed?: boolean;
+  failedRequests?: number;
   model?: string;
   pendingPrompt?: string | null;
   sessionId?: string | null;
@@ -49,6 +52,7 @@ const patchColumns: Record<keyof TaskPatch, string> = {
   freshAttempts: "fresh_attempts",
   continuations: "continuations",
   recoveryUsed: "recovery_used",
+  failedRequests: "failed_requests",
   model: "model",
   pendingPrompt: "pending_prompt",
   sessionId: "session_id",
@@ -111,6 +115,7 @@ interface TaskRow {
   fresh_attempts: number;
   continuations: number;
   recovery_used: number;
+  failed_requests: number;
   model: string | null;
   pending_prompt: string | null;
   session_server: string | null;
@@ -201,6 +206,7 @@ function toRecord(row: TaskRow): TaskRecord {
     freshAttempts: row.fresh_attempts,
     continuations: row.continuations,
     recoveryUsed: row.recovery_used === 1,
+    failedRequests: row.failed_requests ?? 0,
     model: row.model ?? spec.model,
     ...(row.pending_prompt ? { pendingPrompt: row.pending_prompt } : {}),
     ...(row.session_server ? { sessionServer: row.session_server } : {}),

@@ -21,7 +21,14 @@ export type NextStep =
 
 export interface DecideNextInput {
   result: AttemptResult;
-  task: { freshAttempts: number; continuations: number; recoveryUsed: boolean; model: string };
+  task: {
+    freshAttempts: number;
+    continuations: number;
+    recoveryUsed: boolean;
+    model: string;
+    /** Failed model requests of the task so far, this attempt's included. */
+    failedRequests?: number;
+  };
   structured: boolean;
   retry: RetryPolicySettings;
   modelTiers: readonly (readonly string[])[];
@@ -103,6 +110,7 @@ function afterFailure(input: DecideNextInput, failure: AttemptFailure, outcome?:
     failure,
     attempts: input.task.freshAttempts,
     continuations: input.task.continuations,
+    failedRequests: input.task.failedRequests ?? 0,
     ...(input.result.rateLimitedUntil !== undefined
       ? { rateLimitedUntil: input.result.rateLimitedUntil }
       : {}),

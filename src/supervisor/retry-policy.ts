@@ -16,14 +16,20 @@ export interface RetryInput {
   attempts: number;
   /** Continuations already made in the current attempt. */
   continuations: number;
+  /** Model requests that failed with a provider error so far, this attempt's included (all layers). */
+  failedRequests?: number;
   /** For rate limits: when the provider allows the next request (epoch ms). */
   rateLimitedUntil?: number;
   now: number;
   random?: () => number;
 }
 
-/** Failures that are worth continuing in the same session (the work so far is kept). */
-const continuable: ReadonlySet<AttemptFailure["type"]> = new Set(["no_output", "model_error"]);
+/**
+ * Failures worth continuing in the same session (the work so far is kept): the agent stopped
+ * short. A provider's failure is not among them — OpenCode has retried it already, and the same
+ * session would only send the same failing request again.
+ */
+const continuable: ReadonlySet<AttemptFailure["type"]> = new Set(["no_output"]);
 
 export function decideRetry(policy: RetryPolicySettings, input: RetryInput): RetryDecision {
   const { failure } = input;
@@ -32,6 +38,13 @@ export function decideRetry(policy: RetryPolicySettings, input: RetryInput): Ret
     return { kind: "park", until, reason: `rate limited: ${failure.message}` };
   }
   if (!failure.retryable) return { kind: "fail", reason: failure.message };
+  const failedRequests = input.failedRequests ?? 0;
+  if (failure.type === "model_error" && failedRequests >= policy.providerRequests) {
+    return {
+      kind: "fail",
+      reason: `${failure.message} (${failedRequests} failed model requests: retry budget retry.providerRequests used up)`,
+    };
+  }
   if (continuable.has(failure.type) && input.continuations < policy.maxContinuations) {
     return { kind: "continue", reason: failure.message };
   }

@@ -37,6 +37,8 @@ interface LiveTask {
   freshAttempts: number;
   continuations: number;
   recoveryUsed: boolean;
+  /** Model requests failed with a provider error, all attempts and OpenCode's retries included. */
+  failedRequests: number;
   pendingPrompt?: string;
   pendingKind?: AttemptKind;
   sessionId?: string;
@@ -203,6 +205,7 @@ export class Supervisor {
         freshAttempts: 0,
         continuations: 0,
         recoveryUsed: false,
+        failedRequests: 0,
       };
       this.#tasks.set(keyOf(task.key), task);
     }
@@ -251,6 +254,7 @@ export class Supervisor {
       freshAttempts: 0,
       continuations: 0,
       recoveryUsed: false,
+      failedRequests: 0,
       pendingPrompt: null,
       sessionId: null,
       sessionServer: null,
@@ -267,6 +271,7 @@ export class Supervisor {
         freshAttempts: 0,
         continuations: 0,
         recoveryUsed: false,
+        failedRequests: 0,
         model: current.spec.model,
       });
       batch.states.set(taskId, "queued");
@@ -565,6 +570,7 @@ export class Supervisor {
         startedAt,
         ...(config.outcome === "structured" ? { reportSchema: agentReportJsonSchema() } : {}),
         parkRateLimitAfterMs: config.parkRateLimitAfter,
+        maxFailedRequests: Math.max(1, config.retry.providerRequests - task.failedRequests),
         signal: controller.signal,
         onSession: (sessionId, server) => {
           task.sessionId = sessionId;
@@ -592,9 +598,10 @@ export class Supervisor {
   #settle(task: LiveTask, attemptId: string, startedAt: number, result: AttemptResult): void {
     const { store, clock, config } = this.#deps;
     const now = clock.now();
+    const failedRequests = task.failedRequests + (result.failedRequests ?? 0);
     const next = decideNext({
       result,
-      task,
+      task: { ...task, failedRequests },
       structured: config.outcome === "structured",
       retry: config.retry,
       modelTiers: config.modelTiers,
@@ -618,9 +625,10 @@ export class Supervisor {
       state,
       ...(reason ? { reason } : {}),
       ...(outcome ? { outcome } : {}),
-      patch: { ...patch, leaseOwner: null, leaseUntil: null },
+      patch: { ...patch, failedRequests, leaseOwner: null, leaseUntil: null },
     });
     if (!closed) return; // recorded already (an earlier supervisor closed it): never twice
+    task.failedRequests = failedRequests;
     this.#apply(task, state, patch, pendingKind);
     if (isFinal(state)) this.#afterFinal(task, state);
   }
@@ -807,6 +815,7 @@ export class Supervisor {
       freshAttempts: record.freshAttempts,
       continuations: record.continuations,
       recoveryUsed: record.recoveryUsed,
+      failedRequests: record.failedRequests,
       ...(record.pendingPrompt
         ? { pendingPrompt: record.pendingPrompt, pendingKind: "continue" as const }
         : {}),

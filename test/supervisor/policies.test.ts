@@ -138,22 +138,38 @@ describe("retry policy", () => {
     );
   });
 
-  it("continues the same session for a premature idle or stream cut, up to the limit, then retries fresh", () => {
+  it("continues the same session when the agent stopped short, up to the limit, then retries fresh", () => {
     assert.equal(
-      decideRetry(policy, { failure: failure("no_output"), attempts: 1, continuations: 0, now: 0 }).kind,
-      "continue",
-    );
-    assert.equal(
-      decideRetry(policy, { failure: failure("model_error"), attempts: 1, continuations: 1, now: 0 }).kind,
+      decideRetry(policy, { failure: failure("no_output"), attempts: 1, continuations: 1, now: 0 }).kind,
       "continue",
     );
     const fresh = decideRetry(policy, {
-      failure: failure("model_error"),
+      failure: failure("no_output"),
       attempts: 1,
       continuations: 2,
       now: 0,
     });
     assert.deepEqual([fresh.kind, fresh.kind === "retry" && fresh.delayMs], ["retry", 1000]);
+  });
+
+  it("never continues a provider's failure in its session: a fresh attempt, within the request budget", () => {
+    const fresh = decideRetry(policy, {
+      failure: failure("model_error"),
+      attempts: 1,
+      continuations: 0,
+      failedRequests: 6,
+      now: 0,
+    });
+    assert.equal(fresh.kind, "retry");
+    const spent = decideRetry(policy, {
+      failure: failure("model_error"),
+      attempts: 1,
+      continuations: 0,
+      failedRequests: 8,
+      now: 0,
+    });
+    assert.equal(spent.kind, "fail");
+    assert.match(spent.reason, /model_error happened \(8 failed model requests: retry budget/);
   });
 
   it("backs off exponentially, capped, with jitter, and gives up after maxAttempts", () => {

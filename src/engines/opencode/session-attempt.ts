@@ -61,6 +61,7 @@ export async function runSessionAttempt(
     ...(request.parkRateLimitAfterMs !== undefined
       ? { parkRateLimitAfterMs: request.parkRateLimitAfterMs }
       : {}),
+    ...(request.maxFailedRequests !== undefined ? { maxFailedRequests: request.maxFailedRequests } : {}),
     onPermission: (requestID) => {
       const reply = settings.onPermission;
       void client.permission
@@ -113,7 +114,7 @@ export async function runSessionAttempt(
         });
     }
     end = await tracker.ended;
-    if (end.kind === "stopped" || end.kind === "rate_limited") {
+    if (end.kind === "stopped" || end.kind === "rate_limited" || end.kind === "provider_failed") {
       await client.session.abort({ sessionID: sessionId }).catch(() => undefined);
       await Promise.race([tracker.quiet, delay(abortGraceMs)]);
     }
@@ -130,7 +131,10 @@ export async function runSessionAttempt(
   if (entries.length === 0 && end.kind !== "lost") {
     entries = await readLatestTurn(client, sessionId, startedAt).catch(() => tracker.transcript());
   }
-  const result = buildResult(server.name, sessionId, request, entries, end);
+  const result = withFailedRequests(
+    buildResult(server.name, sessionId, request, entries, end),
+    tracker.failedRequests,
+  );
   if (settings.sessions === "delete" && end.kind !== "lost" && end.kind !== "rate_limited") {
     await client.session.abort({ sessionID: sessionId }).catch(() => undefined); // abort before delete
     await client.session.delete({ sessionID: sessionId }).catch(() => undefined);
@@ -174,6 +178,16 @@ function buildResult(
       };
     case "lost":
       return failed({ type: "engine_crashed", message: `${serverName}: ${end.reason}`, retryable: true });
+    case "provider_failed":
+      return {
+        ...failed({
+          type: "model_error",
+          message: end.message,
+          // Retryable as far as the engine knows; the supervisor's budget decides (it is spent).
+          retryable: true,
+        }),
+        failedRequests: end.failedRequests,
+      };
     case "error": {
       if (end.error.name === "StructuredOutputError") {
         return failed({
@@ -211,6 +225,16 @@ function buildResult(
       return { ...base, status: "succeeded" };
     }
   }
+}
+
+/**
+ * Counts the attempt's failed model requests: OpenCode's retries, plus the request that ended it
+ * when the provider's error did (a retry status N means N requests had failed).
+ */
+function withFailedRequests(result: AttemptResult, retried: number): AttemptResult {
+  if (result.failedRequests !== undefined) return result;
+  const failedRequests = retried + (result.failure?.type === "model_error" ? 1 : 0);
+  return failedRequests > 0 ? { ...result, failedRequests } : result;
 }
 
 /** After a quiet spell or a reconnect: if the session is no longer busy, end the turn from its messages. */

@@ -9,6 +9,8 @@ export type SessionEnd =
   | { kind: "error"; error: { name?: string; data?: Record<string, unknown> } }
   | { kind: "lost"; reason: string }
   | { kind: "rate_limited"; until: number; message: string }
+  /** The provider kept failing and the task's retry budget ran out during OpenCode's own retries. */
+  | { kind: "provider_failed"; message: string; failedRequests: number }
   | { kind: "stopped"; stop: AttemptStop };
 
 /**
@@ -32,6 +34,8 @@ export class SessionTracker {
   readonly #report: (progress: AttemptProgress) => void;
   readonly #onPermission: (requestId: string) => void;
   readonly #parkAfterMs: number | undefined;
+  readonly #maxFailedRequests: number | undefined;
+  #failedRequests = 0;
   /** Messages seen on the stream during this attempt, with their latest parts. */
   readonly #messages = new Map<string, { info: Message; parts: Map<string, Part> }>();
 
@@ -39,16 +43,24 @@ export class SessionTracker {
     report: (progress: AttemptProgress) => void;
     onPermission: (requestId: string) => void;
     parkRateLimitAfterMs?: number;
+    /** Stop OpenCode's own retrying once this many requests have failed (the task's remaining budget). */
+    maxFailedRequests?: number;
   }) {
     this.#report = options.report;
     this.#onPermission = options.onPermission;
     this.#parkAfterMs = options.parkRateLimitAfterMs;
+    this.#maxFailedRequests = options.maxFailedRequests;
     this.ended = new Promise((resolve) => {
       this.#settle = resolve;
     });
     this.quiet = new Promise((resolve) => {
       this.#settleQuiet = resolve;
     });
+  }
+
+  /** Model requests OpenCode has retried so far in this attempt for a provider error (not rate limits). */
+  get failedRequests(): number {
+    return this.#failedRequests;
   }
 
   /** The assistant messages of this attempt, oldest first, as seen on the event stream. */
@@ -87,6 +99,19 @@ export class SessionTracker {
           this.#set(limited ? "rate_limited" : "stalled", undefined, status.next, status.message);
           if (limited && this.#parkAfterMs !== undefined && status.next - Date.now() >= this.#parkAfterMs) {
             this.end({ kind: "rate_limited", until: status.next, message: status.message });
+          }
+          // Retry number N means N requests have failed: count them against the task's budget.
+          if (!limited) this.#failedRequests = Math.max(this.#failedRequests, status.attempt);
+          if (
+            !limited &&
+            this.#maxFailedRequests !== undefined &&
+            this.#failedRequests >= this.#maxFailedRequests
+          ) {
+            this.end({
+              kind: "provider_failed",
+              message: status.message,
+              failedRequests: this.#failedRequests,
+            });
           }
         } else if (
           status.type === "busy" &&
