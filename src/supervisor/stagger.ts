@@ -9,7 +9,9 @@ export interface LaunchGap {
 
 /**
  * Spaces launches: the first is immediate; later ones wait a fixed gap, plus (adaptive) extra
- * for failures and rate limits seen in the recent window, capped.
+ * for failures and rate limits seen in the recent window, capped. The extra spaces out bursts:
+ * it applies only while attempts are running (an idle pool has nothing to protect), and a
+ * success clears the history (the trouble is over).
  */
 export class LaunchStagger {
   readonly #settings: StaggerSettings;
@@ -31,11 +33,18 @@ export class LaunchStagger {
     this.#rateLimits.push(at);
   }
 
+  /** An attempt succeeded: what failed before no longer predicts the next launch. */
+  recordSuccess(): void {
+    this.#failures.length = 0;
+    this.#rateLimits.length = 0;
+  }
+
   recordLaunch(at: number): void {
     this.#lastLaunch = at;
   }
 
-  next(now: number): LaunchGap {
+  /** When the next launch may happen, with `running` attempts running now. */
+  next(now: number, running = 1): LaunchGap {
     if (this.#lastLaunch === undefined) return { notBefore: now, gapMs: 0, reason: "first launch" };
     const s = this.#settings;
     const since = now - s.windowMs;
@@ -43,11 +52,15 @@ export class LaunchStagger {
     prune(this.#rateLimits, since);
     let gap = s.gapMs;
     const reasons = [`gap ${s.gapMs}ms`];
-    if (s.adaptive && this.#failures.length > 0) {
+    const adaptive = s.adaptive && running > 0;
+    if (s.adaptive && !adaptive && this.#failures.length + this.#rateLimits.length > 0) {
+      reasons.push("nothing running: no extra gap");
+    }
+    if (adaptive && this.#failures.length > 0) {
       gap += this.#failures.length * s.perFailureMs;
       reasons.push(`${this.#failures.length} recent failure(s)`);
     }
-    if (s.adaptive && this.#rateLimits.length > 0) {
+    if (adaptive && this.#rateLimits.length > 0) {
       gap += this.#rateLimits.length * s.perRateLimitMs;
       reasons.push(`${this.#rateLimits.length} recent rate limit(s)`);
     }

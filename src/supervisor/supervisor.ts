@@ -14,6 +14,7 @@ import type { AttemptKind, Store, TaskKey, TaskPatch, TaskRecord } from "../stor
 import { buildTaskPrompt } from "./build-prompt.ts";
 import { type CapacityReading, computeCapacity, fitsCaps } from "./capacity.ts";
 import { decideNext, type NextStep } from "./decide-next.ts";
+import { type ProviderLimitChange, ProviderLimits } from "./provider-limits.ts";
 import { LaunchStagger } from "./stagger.ts";
 
 export interface SupervisorDeps {
@@ -107,7 +108,7 @@ export class Supervisor {
   readonly #batches = new Map<string, LiveBatch>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #stagger: LaunchStagger;
-  readonly #providerLimits = new Map<string, { limit: number; until: number }>();
+  readonly #providerLimits: ProviderLimits;
   readonly #instance = newId("run");
   #timer: { cancel(): void } | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -120,6 +121,10 @@ export class Supervisor {
   constructor(deps: SupervisorDeps) {
     this.#deps = deps;
     this.#stagger = new LaunchStagger(deps.config.stagger, deps.random);
+    this.#providerLimits = new ProviderLimits({
+      cooldownMs: deps.config.rateLimitCooldown,
+      ceiling: deps.config.capacity.maxWorkers,
+    });
     deps.store.onFailure((error) => this.#halt(error));
   }
 
@@ -290,9 +295,7 @@ export class Supervisor {
     const byState: Record<string, number> = {};
     for (const task of this.#tasks.values()) byState[task.state] = (byState[task.state] ?? 0) + 1;
     const now = this.#deps.clock.now();
-    const limits = [...this.#providerLimits.entries()]
-      .filter(([, value]) => value.until > now)
-      .map(([key, value]) => ({ key, limit: value.limit, until: value.until }));
+    const limits = this.#providerLimits.list(now);
     const why =
       capacity.limitedBy === "memory"
         ? `memory: ${capacity.freeMemoryMb} MB free, ${this.#deps.config.capacity.ramReserveMb} MB reserved, ${capacity.ramPerWorkerMb} MB per worker`
@@ -409,7 +412,7 @@ export class Supervisor {
           )
         )
           continue;
-        const gap = this.#stagger.next(now);
+        const gap = this.#stagger.next(now, runningShape.length);
         if (gap.notBefore > now) {
           wakeAt = Math.min(wakeAt, gap.notBefore);
           break;
@@ -428,7 +431,8 @@ export class Supervisor {
         free--;
       }
     }
-    for (const { until } of this.#providerLimits.values()) if (until > now) wakeAt = Math.min(wakeAt, until);
+    const lapse = this.#providerLimits.nextLapse();
+    if (lapse !== undefined) wakeAt = Math.min(wakeAt, Math.max(lapse, now + 1));
     this.#schedule(wakeAt);
   }
 
@@ -480,20 +484,19 @@ export class Supervisor {
   }
 
   #activeLimits(now: number): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [key, value] of this.#providerLimits) {
-      if (value.until > now) out.set(key, value.limit);
-      else {
-        this.#providerLimits.delete(key);
-        this.#deps.store.recordEvent({
-          type: "supervisor.limit",
-          key,
-          limit: null,
-          reason: "rate-limit cooldown over",
-        });
-      }
-    }
-    return out;
+    const { limits, lapsed } = this.#providerLimits.active(now);
+    for (const change of lapsed) this.#recordLimit(change);
+    return limits;
+  }
+
+  #recordLimit(change: ProviderLimitChange): void {
+    this.#deps.store.recordEvent({
+      type: "supervisor.limit",
+      key: change.key,
+      limit: change.limit,
+      ...(change.until !== undefined ? { until: change.until } : {}),
+      reason: change.reason,
+    });
   }
 
   // ── running attempts ──────────────────────────────────────────────────────────────────────
@@ -609,8 +612,13 @@ export class Supervisor {
       now,
       ...(this.#deps.random ? { random: this.#deps.random } : {}),
     });
-    if (result.failure?.type === "rate_limited") this.#lowerProviderLimit(task, result, now);
+    if (result.failure?.type === "rate_limited") this.#lowerProviderLimit(task, result, startedAt, now);
     else if (result.status === "failed") this.#stagger.recordFailure(now);
+    else if (result.status === "succeeded") {
+      this.#stagger.recordSuccess();
+      const raised = this.#providerLimits.onSuccess(providerOf(task.model));
+      if (raised) this.#recordLimit(raised);
+    }
     const close = {
       status: attemptStatus(result, next),
       ...(result.failure ? { failure: result.failure } : {}),
@@ -701,23 +709,20 @@ export class Supervisor {
     else delete task.pendingKind;
   }
 
-  #lowerProviderLimit(task: LiveTask, result: AttemptResult, now: number): void {
+  #lowerProviderLimit(task: LiveTask, result: AttemptResult, startedAt: number, now: number): void {
     this.#stagger.recordRateLimit(now);
-    const provider = task.model.split("/")[0] as string;
+    const provider = providerOf(task.model);
     const running = [...this.#tasks.values()].filter(
-      (t) => t.state === "running" && t.model.split("/")[0] === provider,
+      (t) => t.state === "running" && providerOf(t.model) === provider,
     ).length;
-    const current = this.#providerLimits.get(provider)?.limit ?? Math.max(1, running);
-    const limit = Math.max(1, Math.min(current, running) - 1 || 1);
-    const until = Math.max(result.rateLimitedUntil ?? now, now) + this.#deps.config.rateLimitCooldown;
-    this.#providerLimits.set(provider, { limit, until });
-    this.#deps.store.recordEvent({
-      type: "supervisor.limit",
-      key: provider,
-      limit,
-      until,
+    const change = this.#providerLimits.onRateLimit(provider, {
+      running,
+      startedAt,
+      now,
+      ...(result.rateLimitedUntil !== undefined ? { resetAt: result.rateLimitedUntil } : {}),
       reason: result.failure?.message ?? "rate limited",
     });
+    if (change) this.#recordLimit(change);
   }
 
   // ── task and batch bookkeeping ────────────────────────────────────────────────────────────
@@ -883,6 +888,8 @@ export class Supervisor {
     });
   }
 }
+
+const providerOf = (model: string) => model.split("/")[0] as string;
 
 /** The status recorded on the attempt row: what happened to this attempt, whatever the task does next. */
 function attemptStatus(
