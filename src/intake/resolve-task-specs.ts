@@ -2,7 +2,9 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import type { InputIssue } from "../core/errors.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
-import type { TaskFile } from "./task-file-schema.ts";
+import { secretIssue, type TextToScan } from "../security/secret-issue.ts";
+import { findSecret, redactSecrets } from "../security/secret-scan.ts";
+import type { TaskEntry, TaskFile } from "./task-file-schema.ts";
 
 /** Values that apply when neither the task nor the file's `defaults` set them. */
 export interface TaskDefaults {
@@ -13,7 +15,10 @@ export interface TaskDefaults {
   baseDir: string;
 }
 
-/** Applies defaults, resolves paths, and checks that dirs and files exist. */
+/**
+ * Applies defaults, resolves paths, and checks that dirs and files exist and that no prompt,
+ * title or file name looks like it holds a secret (unless `allowSecrets` says so).
+ */
 export function resolveTaskSpecs(
   file: TaskFile,
   defaults: TaskDefaults,
@@ -21,17 +26,18 @@ export function resolveTaskSpecs(
   issues: InputIssue[],
 ): TaskSpec[] {
   const shared = file.defaults ?? {};
+  issues.push(...secretsInTaskFile(file, source));
   return file.tasks.map((task, index) => {
     const at = (field: string) => `tasks[${index}].${field}`;
     const dirField = task.dir !== undefined ? at("dir") : "defaults.dir";
     const dir = path.resolve(defaults.baseDir, task.dir ?? shared.dir ?? ".");
     if (!isDirectory(dir))
-      issues.push({ source, path: dirField, message: `directory does not exist: ${dir}` });
+      issues.push({ source, path: dirField, message: `directory does not exist: ${redactSecrets(dir)}` });
     const files = (task.files ?? shared.files ?? []).map((file, fileIndex) => {
       const resolved = path.resolve(dir, file);
       if (!isFile(resolved)) {
         const field = task.files ? at(`files[${fileIndex}]`) : `defaults.files[${fileIndex}]`;
-        issues.push({ source, path: field, message: `file does not exist: ${resolved}` });
+        issues.push({ source, path: field, message: `file does not exist: ${redactSecrets(resolved)}` });
       }
       return resolved;
     });
@@ -48,6 +54,42 @@ export function resolveTaskSpecs(
       dependsOn: task.dependsOn ?? [],
     };
   });
+}
+
+/** Secret-looking text in the tasks' ids, titles, prompts and file names, and in `defaults.files`. */
+function secretsInTaskFile(file: TaskFile, source: string): InputIssue[] {
+  const shared = file.defaults ?? {};
+  const texts: TextToScan[] = [];
+  if (!shared.allowSecrets)
+    for (const [index, name] of (shared.files ?? []).entries())
+      texts.push({
+        source,
+        path: `defaults.files[${index}]`,
+        what: `a file name in defaults`,
+        text: name,
+        override: "set allowSecrets: true in defaults",
+      });
+  for (const [index, task] of file.tasks.entries())
+    if (!(task.allowSecrets ?? shared.allowSecrets)) texts.push(...taskTexts(task, index, source));
+  return texts.flatMap((text) => secretIssue(text) ?? []);
+}
+
+function taskTexts(task: TaskEntry, index: number, source: string): TextToScan[] {
+  // An id that is itself secret-looking must not be echoed in the messages.
+  const name = findSecret(task.id) ? `task ${index + 1}` : `task "${task.id}"`;
+  const field = (path: string, what: string, text: string): TextToScan => ({
+    source,
+    path: `tasks[${index}].${path}`,
+    what: `${name} ${what}`,
+    text,
+    override: "set allowSecrets: true on the task (or in defaults)",
+  });
+  return [
+    field("id", "id", task.id),
+    ...(task.title !== undefined ? [field("title", "title", task.title)] : []),
+    field("prompt", "prompt", task.prompt),
+    ...(task.files ?? []).map((name, i) => field(`files[${i}]`, `attached file name ${i + 1}`, name)),
+  ];
 }
 
 function isDirectory(p: string): boolean {

@@ -15,6 +15,12 @@ const sharedFields = {
     .optional()
     .describe("Files attached to the prompt; relative to the task's dir."),
   timeout: durationSchema.optional().describe('Time limit, e.g. 90, "30s", "10m".'),
+  allowSecrets: z
+    .boolean()
+    .optional()
+    .describe(
+      "Accept a prompt, title or file name that looks like it contains a secret (refused by default).",
+    ),
 };
 
 export const TaskEntry = z.strictObject({

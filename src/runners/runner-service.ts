@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from "node:path";
 import type { DroverConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
-import { DroverError } from "../core/errors.ts";
+import { badInput, DroverError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { Outcome } from "../core/outcome.ts";
 import { type Mailbox, renderMail } from "../mailbox/mailbox.ts";
 import type { MemoryService } from "../memory/memory-service.ts";
+import { secretIssue } from "../security/secret-issue.ts";
 import type { RunnerRecord, RunnerRunRecord, Store } from "../store/store.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { type AgentDefinition, parseAgentFile, renderAgentFile } from "./agent-file.ts";
@@ -166,6 +167,13 @@ export class RunnerService {
     prompt: string,
     options: { continue?: boolean; wait?: boolean; timeoutMs?: number } = {},
   ): Promise<RunnerRunResult> {
+    const secret = secretIssue({
+      source: `runner "${name}"`,
+      path: "prompt",
+      what: `the prompt for runner "${name}"`,
+      text: prompt,
+    });
+    if (secret) throw badInput("bad_input", [secret]);
     const supervisor = this.#supervisor;
     if (!supervisor)
       throw new DroverError("internal", "runner runs need the engine (createApp, not openState)");

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ensureOwnerOnlyDir } from "./owner-only-dir.ts";
 
 /** Where the daemon's bearer token lives: readable by the owner only. */
 export function apiTokenFile(stateDir: string): string {
@@ -10,11 +11,11 @@ export function apiTokenFile(stateDir: string): string {
 /** Reads the API token, generating it (mode 0600) on first start. */
 export function ensureApiToken(stateDir: string): string {
   const file = apiTokenFile(stateDir);
+  ensureOwnerOnlyDir(stateDir);
   if (existsSync(file)) {
     chmodSync(file, 0o600);
     return readFileSync(file, "utf8").trim();
   }
-  mkdirSync(stateDir, { recursive: true });
   const token = `drv_${randomBytes(24).toString("base64url")}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600, flag: "wx" });
   return token;

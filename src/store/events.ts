@@ -1,4 +1,6 @@
 import type { DroverEvent, DroverEventBody } from "../core/events.ts";
+import { redactSecretsIn } from "../security/redact-value.ts";
+import { redactSecrets } from "../security/secret-scan.ts";
 import { type Db, sql } from "./database.ts";
 
 interface EventRow {
@@ -7,8 +9,16 @@ interface EventRow {
   body: string;
 }
 
+/** Events whose text comes from outside drover (providers, agents, tools): secrets are redacted before storing. */
+const redactedTypes: ReadonlySet<string> = new Set(["warning", "attempt.finished", "task.state"]);
+
 /** Appends one event row and returns the recorded event (with its sequence number). */
-export function appendEvent(db: Db, ts: number, body: DroverEventBody): DroverEvent {
+export function appendEvent(db: Db, ts: number, event: DroverEventBody): DroverEvent {
+  const body = redactedTypes.has(event.type)
+    ? redactSecretsIn(event)
+    : event.type === "attempt.progress" && event.detail // the hot path: only its free text
+      ? { ...event, detail: redactSecrets(event.detail) }
+      : event;
   const ids = body as { batchId?: string; taskId?: string; attemptId?: string };
   const result = sql(
     db,

@@ -10,15 +10,15 @@ const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../sr
 const allowed: Record<string, readonly string[]> = {
   core: [],
   config: ["core"],
-  store: ["core"],
+  store: ["core", "security"],
   queue: ["core", "config", "store"],
   engines: ["core", "config"],
   "mock-model": ["core"],
-  intake: ["core", "config"],
+  intake: ["core", "config", "security"],
   supervisor: ["core", "config", "store", "queue", "engines", "intake"],
   memory: ["core", "store", "security"],
   mailbox: ["core", "store", "security"],
-  runners: ["core", "config", "store", "supervisor", "memory", "mailbox"],
+  runners: ["core", "config", "store", "supervisor", "memory", "mailbox", "security"],
   security: ["core"],
   server: [
     "core",
