@@ -112,6 +112,15 @@ describe("drover run (the CLI, as a user runs it)", () => {
     assert.equal(existsSync(stateDir), false, "nothing was started or stored");
   });
 
+  it("checks -o before running: a results path in a missing folder or on a directory exits 2 at once", async () => {
+    for (const out of [path.join(temp.dir, "missing", "results.json"), temp.dir]) {
+      const run = runDrover(["run", "-p", "hello", "-o", out, "--state-dir", stateDir], { cwd: temp.dir });
+      assert.equal(await run.exited, 2, run.stderr());
+      assert.match(run.stderr(), /-o\/--out: cannot write/);
+      assert.equal(existsSync(stateDir), false, "nothing was started or stored");
+    }
+  });
+
   it("exits 2 on an unknown model after checking with OpenCode, before running anything", async () => {
     const run = runDrover(
       ["run", "-p", "hello", "--model", "drover/missing", "--json", "--state-dir", stateDir],

@@ -10,6 +10,7 @@ import { readTaskFile } from "../../intake/read-task-file.ts";
 import { resolveTaskSpecs } from "../../intake/resolve-task-specs.ts";
 import { TaskFile } from "../../intake/task-file-schema.ts";
 import { dispatchBatch } from "../../supervisor/dispatch-batch.ts";
+import { checkWritableFile } from "../check-writable-file.ts";
 import type { CliContext } from "../context.ts";
 import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
@@ -29,6 +30,7 @@ interface RunFlags {
   config?: string;
   stateDir?: string;
   servers?: string;
+  allowSecrets?: boolean;
 }
 
 export function registerRunCommand(program: Command, context: CliContext): void {
@@ -45,6 +47,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option("--timeout <duration>", 'default time limit per task, e.g. "10m"')
     .option("-o, --out <file>", "where to write the results", "results.json")
     .option("--servers <n>", "how many opencode serve processes to start")
+    .option("--allow-secrets", "accept -p prompts that look like they contain a secret (refused by default)")
     .option("--json", "print one JSON event per line instead of the live view")
     .option("--config <file>", "config file (default: ./drover.json)")
     .option("--state-dir <dir>", "state directory (default: .drover)")
@@ -75,6 +78,9 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     ...(config.agent ? { agent: config.agent } : {}),
   };
   const { specs, source } = readTasks(file, flags, defaults, context.cwd);
+  // Checked before any work: a results path that cannot be written must not cost the batch.
+  const outFile = path.resolve(context.cwd, flags.out ?? "results.json");
+  checkWritableFile(outFile, "-o/--out");
 
   const json = flags.json === true || !context.stdout.isTTY;
   const progress = json ? undefined : new TtyProgress(context.stdout);
@@ -120,7 +126,6 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
         else controller.signal.addEventListener("abort", cancel, { once: true });
       },
     });
-    const outFile = path.resolve(context.cwd, flags.out ?? "results.json");
     writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
     progress?.stop();
     const summary = renderSummary(results, outFile);
@@ -167,6 +172,7 @@ function readTasks(
     ]);
   }
   const raw = {
+    ...(flags.allowSecrets ? { defaults: { allowSecrets: true } } : {}),
     tasks: flags.prompt.map((prompt, i) => ({
       id: `p${i + 1}`,
       prompt,
