@@ -87,7 +87,8 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   const unsubscribe = context.bus.subscribe(
     progress ? (event) => progress.handle(event) : jsonLinesWriter((line) => context.stdout.write(line)),
   );
-  progress?.note(`drover: starting OpenCode…`);
+  progress?.addTasks(specs.map((spec) => spec.id));
+  progress?.note(`drover: ${specs.length} tasks; starting OpenCode and checking models…`);
   progress?.start();
 
   const controller = new AbortController();

@@ -18,6 +18,12 @@ export function pad(text: string, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
+/** Pads or cuts `text` to exactly `width` characters (cut ones end in "…"). */
+export function fit(text: string, width: number): string {
+  if (text.length <= width) return pad(text, width);
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
 /** Renders rows as a plain aligned table (first row is the header). */
 export function table(rows: string[][]): string {
   const widths: number[] = [];

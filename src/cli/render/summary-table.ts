@@ -1,25 +1,41 @@
 import { formatDuration } from "../../core/duration.ts";
 import type { BatchResults } from "../../supervisor/batch-results.ts";
-import { formatCost, formatTokens, table } from "./format.ts";
+import { fit, formatCost, formatTokens, table } from "./format.ts";
+
+/** The summary fits a terminal this wide: the DETAIL column takes what the others leave. */
+const summaryWidth = 100;
+const maxTaskWidth = 24;
 
 /** The table printed when a batch ends. */
 export function renderSummary(results: BatchResults, resultsFile: string): string {
   const rows = [["TASK", "STATUS", "TIME", "TOKENS in/out", "COST", "FILES", "DETAIL"]];
+  const details: string[] = [];
   for (const task of results.tasks) {
     const detail =
       task.status === "succeeded"
         ? (task.outcome?.summary ?? "")
         : (task.reason ?? task.outcome?.summary ?? "");
+    details.push(detail);
     rows.push([
-      task.id,
+      task.id.length > maxTaskWidth ? fit(task.id, maxTaskWidth) : task.id,
       task.status,
       task.durationMs ? formatDuration(task.durationMs) : "-",
       formatTokens(task.tokens),
       formatCost(task.cost),
       String(task.filesChanged.length),
-      oneLine(detail, 60),
+      "",
     ]);
   }
+  // Two spaces between columns; DETAIL gets the rest of the width, at least 20.
+  const fixed = [0, 1, 2, 3, 4, 5].reduce(
+    (sum, column) => sum + Math.max(...rows.map((row) => (row[column] ?? "").length)) + 2,
+    0,
+  );
+  const detailWidth = Math.max(20, summaryWidth - fixed);
+  details.forEach((detail, i) => {
+    const row = rows[i + 1];
+    if (row) row[6] = oneLine(detail, detailWidth);
+  });
   const totals = results.tasks.reduce(
     (acc, task) => ({
       input: acc.input + task.tokens.input,

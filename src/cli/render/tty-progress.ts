@@ -2,7 +2,7 @@ import { formatDuration } from "../../core/duration.ts";
 import type { DroverEvent } from "../../core/events.ts";
 import type { Liveness, TokenCounts } from "../../core/liveness.ts";
 import type { TaskState } from "../../core/task-states.ts";
-import { formatTokens, pad } from "./format.ts";
+import { fit, formatTokens, pad } from "./format.ts";
 
 interface Row {
   id: string;
@@ -57,11 +57,17 @@ export class TtyProgress {
     this.#header = line;
   }
 
+  /** Shows the tasks before anything about them is recorded (while models are checked, servers start). */
+  addTasks(ids: readonly string[]): void {
+    for (const id of ids) if (!this.#rows.has(id)) this.#rows.set(id, { id, state: "queued" });
+  }
+
   handle(event: DroverEvent): void {
     if (event.type === "task.state") {
       const row = this.#rows.get(event.taskId) ?? { id: event.taskId, state: event.to };
       row.state = event.to;
-      if (event.to === "running") row.startedAt = event.ts;
+      // From the first launch to the end, as the summary counts it (retries included).
+      if (event.to === "running" && row.startedAt === undefined) row.startedAt = event.ts;
       if (["succeeded", "failed", "blocked", "timed_out", "cancelled"].includes(event.to))
         row.endedAt = event.ts;
       this.#rows.set(event.taskId, row);
@@ -89,8 +95,8 @@ export class TtyProgress {
     for (const row of all) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
     const summary = [...counts.entries()].map(([state, n]) => `${n} ${state}`).join(" · ");
     const lines = [this.#header ? `${this.#header}  ${summary}` : summary];
-    const idWidth = Math.min(24, Math.max(4, ...shown.map((row) => row.id.length)));
-    for (const row of shown) lines.push(this.#line(row, idWidth, now));
+    const idWidth = Math.min(maxIdWidth, Math.max(4, ...shown.map((row) => row.id.length)));
+    for (const row of shown) lines.push(this.#line(row, activityOf(row, now), idWidth, now));
     if (sorted.length > shown.length) lines.push(`  … ${sorted.length - shown.length} more`);
     const width = this.#out.columns ?? 120;
     let text = this.#drawn > 0 ? `\x1b[${this.#drawn}A` : "";
@@ -99,15 +105,25 @@ export class TtyProgress {
     this.#drawn = lines.length;
   }
 
-  #line(row: Row, idWidth: number, now: number): string {
+  #line(row: Row, activity: string, idWidth: number, now: number): string {
     const symbol = symbols[row.state] ?? "·";
     const elapsed = row.startedAt ? formatDuration((row.endedAt ?? now) - row.startedAt) : "";
-    let activity = "";
-    if (row.state === "running") {
-      activity = row.liveness === "in_tool" ? `tool:${row.tool ?? "?"}` : (row.liveness ?? "starting");
-      if (row.until && row.until > now) activity += ` (retry in ${formatDuration(row.until - now)})`;
-    }
     const tokens = row.tokens ? `${formatTokens(row.tokens)} tok` : "";
-    return `${symbol} ${pad(row.id, idWidth)}  ${pad(row.state, 10)} ${pad(elapsed, 7)} ${pad(activity, 22)} ${tokens}`;
+    return `${symbol} ${fit(row.id, idWidth)}  ${pad(row.state, 10)} ${pad(elapsed, 7)} ${fit(activity, activityWidth)} ${tokens}`;
   }
+}
+
+/**
+ * The longest id shown in full, and the activity column's fixed width (it holds
+ * `rate_limited (retry in 12.3s)`); longer ones are cut with "…" so the columns stay aligned.
+ */
+const maxIdWidth = 32;
+const activityWidth = 30;
+
+/** What a running task is doing now: thinking, which tool, or waiting out a rate limit until when. */
+function activityOf(row: Row, now: number): string {
+  if (row.state !== "running") return "";
+  let activity = row.liveness === "in_tool" ? `tool:${row.tool ?? "?"}` : (row.liveness ?? "starting");
+  if (row.until && row.until > now) activity += ` (retry in ${formatDuration(row.until - now)})`;
+  return activity;
 }
