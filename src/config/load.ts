@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { badInput, type InputIssue } from "../core/errors.ts";
@@ -22,7 +22,10 @@ const envMap: Record<string, { path: string[]; kind: "string" | "int" }> = {
 
 export interface LoadConfigOptions {
   cwd: string;
-  /** `--config FILE`; when absent, `drover.json` in cwd is used if it exists. */
+  /**
+   * `--config FILE`; when absent, drover looks upwards from cwd (as git does) for the nearest folder
+   * holding `drover.json` or a `.drover` state dir, and uses that folder's `drover.json` if it exists.
+   */
   file?: string;
   env: NodeJS.ProcessEnv;
   /** Values from command-line flags, already shaped like the config. */
@@ -35,13 +38,38 @@ export interface LoadedConfig {
   file?: string;
   /** Absolute state dir. */
   stateDir: string;
+  /** The folder drover took as the project's (where `drover.json` or `.drover` was found; else cwd). */
+  root: string;
+}
+
+/**
+ * The nearest folder at or above `cwd` that holds `drover.json` or a `.drover` state dir, so
+ * commands work from any subdirectory of a project. The filesystem root itself is not searched.
+ */
+export function findProjectRoot(cwd: string): string | undefined {
+  let dir = path.resolve(cwd);
+  for (;;) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    if (existsSync(path.join(dir, defaultConfigFile)) || isDirectory(path.join(dir, ".drover"))) return dir;
+    dir = parent;
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Load order: defaults < file < DROVER_* env < flags. Fails listing every bad path. */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const issues: InputIssue[] = [];
   const explicit = options.file !== undefined;
-  const file = path.resolve(options.cwd, options.file ?? defaultConfigFile);
+  const root = explicit ? options.cwd : (findProjectRoot(options.cwd) ?? options.cwd);
+  const file = path.resolve(root, options.file ?? defaultConfigFile);
   let fromFile: Record<string, unknown> = {};
   if (existsSync(file)) {
     try {
@@ -86,10 +114,14 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     );
   }
   const config = deepFreeze(result.data);
+  // A state dir named by a flag or the environment is relative to where the command runs; one from
+  // the config file (or the default) to the project's folder.
+  const stateDirBase = sourceOf.has("stateDir") ? options.cwd : root;
   return {
     config,
     ...(existsSync(file) ? { file } : {}),
-    stateDir: path.resolve(options.cwd, config.stateDir),
+    stateDir: path.resolve(stateDirBase, config.stateDir),
+    root: path.resolve(root),
   };
 }
 

@@ -1,38 +1,60 @@
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { Command } from "commander";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
-import { DroverError } from "../../core/errors.ts";
+import { badInput, DroverError } from "../../core/errors.ts";
 import { parseTaskDocument } from "../../intake/read-task-file.ts";
 import { ensureApiToken } from "../../security/api-token.ts";
+import { ensureOwnerOnlyDir } from "../../security/owner-only-dir.ts";
 import { createServer } from "../../server/create-server.ts";
 import type { CliContext } from "../context.ts";
 import { daemonInfoFile, readDaemonInfo } from "../daemon-client.ts";
+import {
+  checkPortFree,
+  describeBusyPort,
+  isProcessAlive,
+  startDetachedDaemon,
+  stopDaemon,
+} from "../daemon-control.ts";
 import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
+
+interface DaemonFlags {
+  port?: string;
+  host?: string;
+  json?: boolean;
+  config?: string;
+  stateDir?: string;
+  detach?: boolean;
+}
 
 export function registerDaemonCommand(program: Command, context: CliContext): void {
   program
     .command("daemon")
-    .description("Run the supervisor with its HTTP API (127.0.0.1, bearer token) until SIGINT/SIGTERM")
+    .description(
+      "Run the supervisor with its HTTP API (127.0.0.1, bearer token) until SIGINT/SIGTERM; `daemon stop` stops it",
+    )
+    .argument("[action]", "`stop`: stop the daemon of this state dir (it hands running work back)")
     .option("--port <n>", "API port (default 7420; 0 = any free port)")
     .option("--host <addr>", "address to listen on (default 127.0.0.1)")
+    .option("--detach", "run in the background (pid in daemon.pid, output in daemon.log under the state dir)")
     .option("--json", "print events as JSON lines")
-    .option("--config <file>", "config file (default: ./drover.json)")
-    .option("--state-dir <dir>", "state directory (default: .drover)")
-    .action(
-      async (flags: { port?: string; host?: string; json?: boolean; config?: string; stateDir?: string }) => {
-        context.setExitCode(await runDaemon(flags, context));
-      },
-    );
+    .option("--config <file>", "config file (default: drover.json of this project)")
+    .option("--state-dir <dir>", "state directory (default: .drover of this project)")
+    .action(async (action: string | undefined, flags: DaemonFlags) => {
+      if (action === undefined) context.setExitCode(await runDaemon(flags, context));
+      else if (action === "stop") context.setExitCode(await stopCommand(flags, context));
+      else
+        throw badInput("bad_input", [
+          { source: "drover daemon", path: "", message: `unknown action "${action}" (use: stop)` },
+        ]);
+    });
 }
 
-async function runDaemon(
-  flags: { port?: string; host?: string; json?: boolean; config?: string; stateDir?: string },
-  context: CliContext,
-): Promise<number> {
-  const loaded = loadConfig({
+function loadDaemonConfig(flags: DaemonFlags, context: CliContext) {
+  return loadConfig({
     cwd: context.cwd,
     env: context.env,
     ...(flags.config ? { file: flags.config } : {}),
@@ -42,13 +64,52 @@ async function runDaemon(
       "daemon.host": flags.host,
     },
   });
+}
+
+async function stopCommand(flags: DaemonFlags, context: CliContext): Promise<number> {
+  const { stateDir, config } = loadDaemonConfig(flags, context);
+  const { pid } = await stopDaemon(stateDir, config.daemon.shutdownGrace + 15_000);
+  context.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ stopped: true, pid, stateDir })}\n`
+      : `drover daemon (pid ${pid}) stopped\n`,
+  );
+  return exitCodes.ok;
+}
+
+async function detachCommand(flags: DaemonFlags, context: CliContext, stateDir: string): Promise<number> {
+  const args: string[] = [];
+  if (flags.port !== undefined) args.push("--port", flags.port);
+  if (flags.host !== undefined) args.push("--host", flags.host);
+  if (flags.config !== undefined) args.push("--config", path.resolve(context.cwd, flags.config));
+  args.push("--state-dir", stateDir);
+  const started = await startDetachedDaemon(args, stateDir, {
+    cwd: context.cwd,
+    env: context.env,
+    timeoutMs: 60_000,
+  });
+  context.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ type: "daemon.detached", ...started })}\n`
+      : `drover daemon running in the background: pid ${started.pid}, ${started.url}\n  log: ${started.logFile}\n  stop it with: drover daemon stop\n`,
+  );
+  return exitCodes.ok;
+}
+
+async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<number> {
+  const loaded = loadDaemonConfig(flags, context);
   const { config, stateDir } = loaded;
   const running = readDaemonInfo(stateDir);
-  if (running && isAlive(running.pid)) {
+  if (running && isProcessAlive(running.pid)) {
     throw new DroverError(
       "conflict",
-      `a drover daemon is already running for ${stateDir} (pid ${running.pid}, ${running.url})`,
+      `a drover daemon is already running for ${stateDir} (pid ${running.pid}, ${running.url}); stop it with \`drover daemon stop\``,
     );
+  }
+  await checkPortFree(config.daemon.host, config.daemon.port);
+  if (flags.detach) {
+    ensureOwnerOnlyDir(stateDir);
+    return detachCommand(flags, context, stateDir);
   }
   const token = ensureApiToken(stateDir);
   if (flags.json) context.bus.subscribe(jsonLinesWriter((line) => context.stdout.write(line)));
@@ -76,9 +137,18 @@ async function runDaemon(
         { fetch: api.fetch, port: config.daemon.port, hostname: config.daemon.host },
         (info) => resolve({ server, url: `http://${config.daemon.host}:${info.port}` }),
       );
-      server.once("error", reject);
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === "EADDRINUSE"
+            ? new DroverError("conflict", describeBusyPort(config.daemon.host, config.daemon.port))
+            : error,
+        ),
+      );
     },
-  );
+  ).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
   const infoFile = daemonInfoFile(stateDir);
   writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
   const line = flags.json
@@ -104,14 +174,8 @@ async function runDaemon(
   await app.close("handback");
   if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)
     rmSync(infoFile, { force: true });
+  const pidFile = path.join(stateDir, "daemon.pid");
+  if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() === String(process.pid))
+    rmSync(pidFile, { force: true });
   return "signal" in stopped ? exitCodes.ok : exitCodes.notAllSucceeded;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
