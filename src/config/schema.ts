@@ -2,6 +2,9 @@ import { z } from "zod";
 import { durationSchema } from "../core/duration.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 
+/** Default for `daemon.maxBodySize`: 8 MiB, room for a 10,000-task batch with long prompts. */
+export const defaultMaxBodySize = 8 * 1024 * 1024;
+
 /** The model id of drover's built-in scripted model (started on demand). */
 export const scriptedModel = "drover/scripted";
 
@@ -105,8 +108,14 @@ export const DroverConfig = z.strictObject({
       shutdownGrace: durationSchema
         .default(10_000)
         .describe("On SIGTERM, how long running attempts may finish before they are handed back."),
+      maxBodySize: z
+        .number()
+        .int()
+        .min(1024)
+        .default(defaultMaxBodySize)
+        .describe("Largest API request body in bytes; larger ones are refused with 413."),
     })
-    .default({ host: "127.0.0.1", port: 7420, shutdownGrace: 10_000 })
+    .default({ host: "127.0.0.1", port: 7420, shutdownGrace: 10_000, maxBodySize: defaultMaxBodySize })
     .describe("The daemon's HTTP API."),
   opencode: OpencodeSettings.default(() => OpencodeSettings.parse({})).describe(
     "OpenCode engine settings; any other key is OpenCode config passed through.",

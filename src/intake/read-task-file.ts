@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { zodIssues } from "../config/load.ts";
-import { badInput, type InputIssue } from "../core/errors.ts";
+import { badInput, errorMessage, type InputIssue } from "../core/errors.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { checkTaskGraph } from "./check-task-graph.ts";
 import { resolveTaskSpecs, type TaskDefaults } from "./resolve-task-specs.ts";
@@ -48,13 +48,19 @@ export function parseTaskDocument(raw: unknown, source: string, defaults: TaskDe
     );
   const issues: InputIssue[] = [];
   const specs = resolveTaskSpecs(parsed.data, defaults, source, issues);
-  issues.push(...checkTaskGraph(specs, source));
+  for (const issue of checkTaskGraph(specs, source)) issues.push(issue);
   if (issues.length > 0) throw badInput("bad_input", issues);
   const idempotencyKeys = new Map<string, string>();
   for (const task of parsed.data.tasks)
     if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
   return { specs, ...(parsed.data.strategy ? { strategy: parsed.data.strategy } : {}), idempotencyKeys };
 }
+
+/**
+ * How many times anchored YAML values may be reused (`*name`), nested reuses multiplied.
+ * Generous for hand-written files; refuses "billion laughs" files before they expand.
+ */
+export const maxYamlAliasUses = 1000;
 
 function parseTaskText(source: string, text: string): unknown {
   if (source.endsWith(".json")) {
@@ -77,5 +83,12 @@ function parseTaskText(source: string, text: string): unknown {
       })),
     );
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: maxYamlAliasUses });
+  } catch (error) {
+    const message = /excessive alias count/i.test(errorMessage(error))
+      ? `YAML aliases expand too far (more than ${maxYamlAliasUses} uses of anchored values, as in a "billion laughs" file); write the values out or put shared fields in "defaults"`
+      : `not valid YAML: ${errorMessage(error)}`;
+    throw badInput("bad_input", [{ source, path: "", message }]);
+  }
 }

@@ -1,5 +1,8 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { defaultMaxBodySize } from "../config/schema.ts";
 import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, EventBus } from "../core/events.ts";
 import type { Engine } from "../engines/contract.ts";
@@ -10,7 +13,8 @@ import { buildBatchResults } from "../supervisor/batch-results.ts";
 import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
-import { errorResponse } from "./http-errors.ts";
+import { errorResponse, tooLargeResponse } from "./http-errors.ts";
+import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
 
 export interface ServerDeps {
   store: Store;
@@ -22,7 +26,17 @@ export interface ServerDeps {
   parseTasks: (body: unknown) => TaskDocument;
   /** Runners, memory and mailbox routes, when given. */
   agents?: Parameters<typeof addAgentRoutes>[1];
+  /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
+  maxBodySize?: number;
 }
+
+const EventsQuery = z.object({
+  batch: z.string().min(1).optional(),
+  task: z.string().min(1).optional(),
+  after: wholeNumber.default(0),
+  limit: limitParam(10_000, 1000),
+});
+const StreamQuery = z.object({ batch: z.string().min(1).optional() });
 
 /**
  * The daemon's HTTP API. No side effects at import or creation: tests call `app.request()`.
@@ -45,6 +59,9 @@ export function createServer(deps: ServerDeps): Hono {
     }
     await next();
   });
+  // After the token check, so unauthenticated clients cannot make the daemon read bodies.
+  const maxBodySize = deps.maxBodySize ?? defaultMaxBodySize;
+  app.use("*", bodyLimit({ maxSize: maxBodySize, onError: (c) => tooLargeResponse(c, maxBodySize) }));
 
   app.get("/v1/status", (c) => c.json(deps.supervisor.status()));
   if (deps.agents) addAgentRoutes(app, deps.agents);
@@ -70,7 +87,9 @@ export function createServer(deps: ServerDeps): Hono {
   });
 
   app.get("/v1/batches", (c) =>
-    c.json({ batches: deps.store.listBatches(Number(c.req.query("limit") ?? 50)) }),
+    c.json({
+      batches: deps.store.listBatches(readQuery(c, z.object({ limit: limitParam(10_000, 50) })).limit),
+    }),
   );
 
   app.get("/v1/batches/:batchId", (c) => {
@@ -105,19 +124,20 @@ export function createServer(deps: ServerDeps): Hono {
   });
 
   app.get("/v1/events", (c) => {
+    const query = readQuery(c, EventsQuery);
     const events = deps.store.listEvents({
-      ...(c.req.query("batch") ? { batchId: c.req.query("batch") as string } : {}),
-      ...(c.req.query("task") ? { taskId: c.req.query("task") as string } : {}),
-      afterSeq: Number(c.req.query("after") ?? 0),
-      limit: Math.min(10_000, Number(c.req.query("limit") ?? 1000)),
+      ...(query.batch ? { batchId: query.batch } : {}),
+      ...(query.task ? { taskId: query.task } : {}),
+      afterSeq: query.after,
+      limit: query.limit,
     });
     return c.json({ events });
   });
 
   /** SSE: replays stored events after `Last-Event-ID` (or `?after=`), then streams live ones. */
   app.get("/v1/events/stream", (c) => {
-    const batchId = c.req.query("batch");
-    const after = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? 0);
+    const batchId = readQuery(c, StreamQuery).batch;
+    const after = readResumePoint(c);
     const matches = (event: DroverEvent) => !batchId || (event as { batchId?: string }).batchId === batchId;
     return streamSSE(c, async (stream) => {
       const queue: DroverEvent[] = [];

@@ -19,3 +19,12 @@ export function errorResponse(c: Context, error: unknown): Response {
   }
   return c.json({ error: { code: "internal", message: errorMessage(error) } }, 500);
 }
+
+/** 413 for a body over `daemon.maxBodySize`, in the same error shape as every other refusal. */
+export function tooLargeResponse(c: Context, maxBodySize: number): Response {
+  const message = `request body is larger than ${maxBodySize} bytes (daemon.maxBodySize)`;
+  return c.json(
+    { error: { code: "too_large", message, issues: [{ source: "request", path: "", message }] } },
+    413,
+  );
+}

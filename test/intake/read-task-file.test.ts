@@ -135,6 +135,26 @@ describe("task files", () => {
       text: "tasks:\n  - {id: a, prompt: x, dir: repo, timeout: soon}\n",
       expect: [/tasks\[0\]\.timeout: "soon" is not a duration/],
     },
+    {
+      name: "a timeout over 30 days",
+      file: "t.yaml",
+      text: "tasks:\n  - {id: a, prompt: x, dir: repo, timeout: 900h}\n",
+      expect: [/tasks\[0\]\.timeout: "900h" is longer than the maximum duration of 30 days \("720h"\)/],
+    },
+    {
+      name: "a YAML alias bomb",
+      file: "t.yaml",
+      text: [
+        'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+        ..."bcdefghi".split("").map((name, i) => {
+          const previous = `*${"abcdefgh"[i]}`;
+          return `${name}: &${name} [${Array(9).fill(previous).join(", ")}]`;
+        }),
+        "tasks:",
+        "  - {id: a, prompt: *i, dir: repo}",
+      ].join("\n"),
+      expect: [/YAML aliases expand too far \(more than 1000 uses of anchored values/, /billion laughs/],
+    },
     { name: "no tasks", file: "t.yaml", text: "tasks: []\n", expect: [/tasks: must list at least one task/] },
   ];
   for (const bad of badInputs) {
@@ -151,6 +171,17 @@ describe("task files", () => {
       }
     });
   }
+
+  it("accepts an anchored prompt reused by 200 tasks", () => {
+    const tasks = Array.from({ length: 199 }, (_, i) => `  - {id: t${i + 1}, prompt: *shared}`);
+    const file = write(
+      "t.yaml",
+      ["defaults: {dir: repo}", "tasks:", "  - {id: t0, prompt: &shared Do the thing}", ...tasks].join("\n"),
+    );
+    const specs = readTaskFile(file, defaults);
+    assert.equal(specs.length, 200);
+    assert.equal(specs[199]?.prompt, "Do the thing");
+  });
 
   it("reports several problems in one go", () => {
     const file = write(

@@ -92,6 +92,23 @@ describe("runner, memory and mailbox routes of the API", () => {
     assert.equal((await call("GET", "/v1/memory/recall?namespace=ops")).status, 400);
   });
 
+  it("refuses malformed query parameters and ids with 400, naming them", async () => {
+    const cases: [method: string, route: string, named: string][] = [
+      ["GET", "/v1/memory?limit=abc", "limit"],
+      ["GET", "/v1/memory/recall?namespace=ops&q=deploy&limit=-5", "limit"],
+      ["GET", "/v1/mail?unread=yes", "unread"],
+      ["POST", "/v1/mail/prune?olderThanDays=week", "olderThanDays"],
+      ["DELETE", "/v1/memory/abc", "id"],
+    ];
+    for (const [method, route, named] of cases) {
+      const response = await call(method, route);
+      assert.equal(response.status, 400, `${method} ${route}`);
+      assert.equal(response.body.error.code, "bad_input");
+      assert.equal(response.body.error.issues[0].path, named, `${method} ${route}`);
+    }
+    assert.equal((await call("GET", "/v1/memory?limit=2")).status, 200);
+  });
+
   it("sends, lists, reads, acks and archives mail", async () => {
     await call("POST", "/v1/runners", { name: "writer" });
     const sent = await call("POST", "/v1/mail", {

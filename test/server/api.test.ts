@@ -17,19 +17,20 @@ describe("daemon HTTP API", () => {
     token = ensureApiToken(stateDir);
     assert.equal(statSync(apiTokenFile(stateDir)).mode & 0o777, 0o600, "token file is private");
     assert.equal(ensureApiToken(stateDir), token, "the token is kept across starts");
-    api = createServer({
-      store: h.app.store,
-      supervisor: h.app.supervisor,
-      engine: h.app.engine,
-      bus: h.app.bus,
-      token,
-      parseTasks: (body) =>
-        parseTaskDocument(body, "request", {
-          model: "drover/scripted",
-          timeoutMs: 60_000,
-          baseDir: h.workDir,
-        }),
-    });
+    api = createServer(deps());
+  });
+  const deps = () => ({
+    store: h.app.store,
+    supervisor: h.app.supervisor,
+    engine: h.app.engine,
+    bus: h.app.bus,
+    token,
+    parseTasks: (body: unknown) =>
+      parseTaskDocument(body, "request", {
+        model: "drover/scripted",
+        timeoutMs: 60_000,
+        baseDir: h.workDir,
+      }),
   });
   after(async () => {
     assert.deepEqual(await h.close(), []);
@@ -123,6 +124,86 @@ describe("daemon HTTP API", () => {
       409,
       "a succeeded task cannot be retried",
     );
+  });
+
+  /** `t0` depends on `t1`, …; with `closed`, the last depends on `t0`. */
+  const chain = (n: number, closed: boolean) => ({
+    tasks: Array.from({ length: n }, (_, i) => ({
+      id: `t${i}`,
+      prompt: "[[reply done]]",
+      ...(i + 1 < n || closed ? { dependsOn: [`t${(i + 1) % n}`] } : {}),
+    })),
+  });
+
+  it("accepts a 10,000-task chain (201) and refuses a 10,000-task cycle (400, naming it)", async () => {
+    const accepted = await call("POST", "/v1/batches", chain(10_000, false));
+    assert.equal(accepted.status, 201);
+    const { batchId, created } = (await accepted.json()) as { batchId: string; created: string[] };
+    assert.equal(created.length, 10_000);
+    // Cancelling the one task nothing waits on blocks the other 9,999 in one pass.
+    assert.equal((await call("POST", `/v1/batches/${batchId}/tasks/t9999/cancel`)).status, 200);
+    await h.app.supervisor.whenBatchDone(batchId);
+
+    const refused = await call("POST", "/v1/batches", chain(10_000, true));
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { error: { code: string; issues: { message: string }[] } };
+    assert.equal(body.error.code, "bad_input");
+    assert.match(body.error.issues[0]?.message ?? "", /^dependency cycle of 10000 tasks: t0 → t1 → /);
+  });
+
+  it("refuses a body over daemon.maxBodySize with 413 in the usual error shape", async () => {
+    const small = createServer({ ...deps(), maxBodySize: 1024 });
+    const big = JSON.stringify({ tasks: [{ id: "a", prompt: "x".repeat(2000) }] });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const declared = await small.request("/v1/batches", {
+      method: "POST",
+      headers: { ...headers, "content-length": String(big.length) },
+      body: big,
+    });
+    // A body sent in chunks, without a Content-Length, is counted as it arrives.
+    const streamed = await small.request("/v1/batches", {
+      method: "POST",
+      headers,
+      body: new Blob([big]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    for (const response of [declared, streamed]) {
+      assert.equal(response.status, 413);
+      const body = (await response.json()) as { error: { code: string; message: string; issues: unknown[] } };
+      assert.equal(body.error.code, "too_large");
+      assert.match(body.error.message, /larger than 1024 bytes \(daemon\.maxBodySize\)/);
+      assert.equal(body.error.issues.length, 1);
+    }
+    assert.equal(
+      (await small.request("/v1/status", { headers: { authorization: `Bearer ${token}` } })).status,
+      200,
+      "requests without a body pass",
+    );
+  });
+
+  it("refuses malformed query parameters with 400, naming the parameter", async () => {
+    for (const route of ["/v1/events?limit=abc", "/v1/events?after=-1", "/v1/batches?limit=1e3"]) {
+      const response = await call("GET", route);
+      assert.equal(response.status, 400, route);
+      const body = (await response.json()) as {
+        error: { code: string; message: string; issues: { path: string }[] };
+      };
+      const name = (/\?(\w+)=/.exec(route) as RegExpExecArray)[1];
+      assert.equal(body.error.code, "bad_input");
+      assert.equal(body.error.issues[0]?.path, name);
+      assert.match(body.error.message, new RegExp(`\\?${name}= must be a whole number`));
+    }
+    assert.equal((await call("GET", "/v1/events?limit=5&after=0")).status, 200);
+  });
+
+  it("refuses a malformed Last-Event-ID with 400 instead of replaying everything", async () => {
+    const response = await api.request("/v1/events/stream", {
+      headers: { authorization: `Bearer ${token}`, "last-event-id": "abc" },
+    });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
+    assert.equal(body.error.code, "bad_input");
+    assert.equal(body.error.issues[0]?.path, "Last-Event-ID");
   });
 
   it("streams events over SSE, replaying after Last-Event-ID", async () => {
