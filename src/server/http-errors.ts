@@ -10,6 +10,7 @@ const statusByCode: Partial<Record<ErrorCode, 400 | 404 | 409 | 503>> = {
   not_found: 404,
   conflict: 409,
   engine_unavailable: 503,
+  storage_failed: 503,
 };
 
 export function errorResponse(c: Context, error: unknown): Response {

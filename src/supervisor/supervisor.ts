@@ -9,7 +9,7 @@ import type { TaskSpec } from "../core/task-spec.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
 import type { AttemptResult, AttemptStop, Engine } from "../engines/contract.ts";
 import { DependencyGraph } from "../queue/dependency-graph.ts";
-import { orderReady, type Strategy } from "../queue/strategy.ts";
+import { LaunchOrder, type Strategy } from "../queue/strategy.ts";
 import type { AttemptKind, Store, TaskKey, TaskPatch, TaskRecord } from "../store/store.ts";
 import { buildTaskPrompt } from "./build-prompt.ts";
 import { type CapacityReading, computeCapacity, fitsCaps } from "./capacity.ts";
@@ -52,10 +52,14 @@ interface LiveBatch {
   id: string;
   specs: TaskSpec[];
   graph: DependencyGraph;
+  /** Branch ranks and positions, computed once per batch for ordering ready tasks. */
+  order: LaunchOrder;
   strategy: Strategy;
   createdAt: number;
   /** States of every task of the batch, final ones included (for dependency decisions). */
   states: Map<string, TaskState>;
+  /** How many tasks of the batch are not final yet (kept with `states`, so ending a task is O(1)). */
+  unfinished: number;
   cancelling: boolean;
   waiters: (() => void)[];
 }
@@ -195,9 +199,11 @@ export class Supervisor {
       id: batchId,
       specs,
       graph,
+      order: new LaunchOrder(specs.map((spec) => spec.id)),
       strategy,
       createdAt: this.#deps.clock.now(),
       states: new Map(initialStates),
+      unfinished: specs.length,
       cancelling: false,
       waiters: [],
     });
@@ -279,7 +285,7 @@ export class Supervisor {
         failedRequests: 0,
         model: current.spec.model,
       });
-      batch.states.set(taskId, "queued");
+      setState(batch, taskId, "queued");
       this.#move(task, this.#readiness(batch, task));
     };
     requeue(key.taskId);
@@ -466,8 +472,7 @@ export class Supervisor {
         else if (state && isFinal(state)) done.push(spec.id);
       }
       if (ready.length === 0) continue;
-      const all = batch.specs.map((spec) => spec.id);
-      for (const id of orderReady(batch.strategy, { ready, all, running, done })) {
+      for (const id of batch.order.order(batch.strategy, { ready, running, done })) {
         const task = this.#tasks.get(keyOf({ batchId: batch.id, taskId: id }));
         if (task) out.push(task);
       }
@@ -627,6 +632,7 @@ export class Supervisor {
       finalText: result.finalText,
       filesChanged: result.filesChanged,
       durationMs: now - startedAt,
+      ...(result.transcript ? { transcript: result.transcript } : {}),
     };
     const { state, reason, patch, outcome, pendingKind } = this.#plan(task, next, now);
     const closed = store.finishAttempt(task.key, attemptId, close, {
@@ -696,7 +702,7 @@ export class Supervisor {
   #apply(task: LiveTask, state: TaskState, patch: TaskPatch, pendingKind: AttemptKind | undefined): void {
     const batch = this.#batches.get(task.key.batchId);
     task.state = state;
-    batch?.states.set(task.key.taskId, state);
+    if (batch) setState(batch, task.key.taskId, state);
     if (patch.pendingPrompt === null) delete task.pendingPrompt;
     else if (patch.pendingPrompt !== undefined) task.pendingPrompt = patch.pendingPrompt;
     if (patch.runAt === null) delete task.runAt;
@@ -749,7 +755,8 @@ export class Supervisor {
         if (dependent) this.#move(dependent, "ready");
       }
     } else {
-      for (const id of batch.graph.dependentsOf(task.key.taskId)) {
+      // Finished dependents settled their own dependents when they finished: the walk stops there.
+      for (const id of batch.graph.dependentsOf(task.key.taskId, (id) => !isFinal(stateOf(id)))) {
         const dependent = this.#tasks.get(keyOf({ batchId: batch.id, taskId: id }));
         if (!dependent || isFinal(dependent.state) || dependent.state === "running") continue;
         const to = batch.cancelling ? "cancelled" : "blocked";
@@ -765,7 +772,7 @@ export class Supervisor {
   }
 
   #checkBatchDone(batch: LiveBatch): void {
-    if (![...batch.states.values()].every((state) => isFinal(state))) return;
+    if (batch.unfinished > 0) return;
     const counts: Record<string, number> = {};
     for (const state of batch.states.values()) counts[state] = (counts[state] ?? 0) + 1;
     const record = this.#deps.store.getBatch(batch.id);
@@ -778,7 +785,8 @@ export class Supervisor {
   #move(task: LiveTask, to: TaskState, reason?: string, patch?: TaskPatch): void {
     this.#deps.store.transitionTask(task.key, to, reason, patch);
     task.state = to;
-    this.#batches.get(task.key.batchId)?.states.set(task.key.taskId, to);
+    const batch = this.#batches.get(task.key.batchId);
+    if (batch) setState(batch, task.key.taskId, to);
   }
 
   #readiness(batch: LiveBatch, task: LiveTask): "ready" | "waiting" | "blocked" {
@@ -802,9 +810,11 @@ export class Supervisor {
       id: batchId,
       specs,
       graph: new DependencyGraph(specs),
+      order: new LaunchOrder(specs.map((spec) => spec.id)),
       strategy: (batchRecord?.strategy as Strategy | undefined) ?? this.#deps.config.strategy,
       createdAt: batchRecord?.createdAt ?? this.#deps.clock.now(),
       states: new Map(records.map((record) => [record.id, record.state])),
+      unfinished: records.filter((record) => !isFinal(record.state)).length,
       cancelling: false,
       waiters: [],
     });
@@ -890,6 +900,14 @@ export class Supervisor {
 }
 
 const providerOf = (model: string) => model.split("/")[0] as string;
+
+/** Records a task's state in its batch's mirror, keeping the count of unfinished tasks. */
+function setState(batch: LiveBatch, taskId: string, state: TaskState): void {
+  const before = batch.states.get(taskId);
+  const wasFinal = before !== undefined && isFinal(before);
+  if (wasFinal !== isFinal(state)) batch.unfinished += isFinal(state) ? -1 : 1;
+  batch.states.set(taskId, state);
+}
 
 /** The status recorded on the attempt row: what happened to this attempt, whatever the task does next. */
 function attemptStatus(

@@ -123,6 +123,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     bus: app.bus,
     token,
     agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
+    maxBodySize: config.daemon.maxBodySize,
     parseTasks: (body) =>
       parseTaskDocument(body, "request", {
         model: config.model,
