@@ -20,6 +20,19 @@ const envMap: Record<string, { path: string[]; kind: "string" | "int" }> = {
   DROVER_OPENCODE_SERVERS: { path: ["opencode", "servers"], kind: "int" },
 };
 
+/** The command-line flag that sets a config path, to name it in errors (`-c 0` → `--concurrency`). */
+const flagNames: Record<string, string> = {
+  "capacity.maxWorkers": "--concurrency",
+  "opencode.servers": "--servers",
+  taskTimeout: "--timeout",
+  stateDir: "--state-dir",
+  "daemon.port": "--port",
+  "daemon.host": "--host",
+  model: "--model",
+  agent: "--agent",
+  strategy: "--strategy",
+};
+
 export interface LoadConfigOptions {
   cwd: string;
   /**
@@ -102,7 +115,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     if (value === undefined) continue;
     const keyPath = key.split(".");
     setPath(merged, keyPath, value);
-    sourceOf.set(key, `--${key}`);
+    sourceOf.set(key, flagNames[key] ?? `--${key}`);
   }
 
   if (issues.length > 0) throw badInput("bad_config", issues);
@@ -129,10 +142,49 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
 export function zodIssues(error: z.ZodError, sourceFor: (path: string) => string): InputIssue[] {
   return error.issues.map((issue) => {
     const dotted = formatPath(issue.path);
-    let message = issue.message;
-    if (issue.code === "unrecognized_keys") message = `unknown field(s): ${issue.keys.join(", ")}`;
-    return { source: sourceFor(dotted), path: dotted, message };
+    return { source: sourceFor(dotted), path: dotted, message: plainMessage(issue) };
   });
+}
+
+const typeWords: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object (key: value pairs)",
+};
+
+/** zod's message in words a user knows: "`prompt` is required", not "expected string, received undefined". */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? `\`${String(issue.path.at(-1))}\`` : "the value";
+  // A message the schema wrote itself ("must not be empty") is kept, with the field's name.
+  const custom = !/^(Too small|Too big|Invalid)/.test(issue.message);
+  if (custom && issue.code !== "unrecognized_keys")
+    return /^must /.test(issue.message) ? `${field} ${issue.message}` : issue.message;
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown field(s): ${issue.keys.join(", ")}`;
+    case "invalid_type": {
+      if (/received undefined/.test(issue.message)) return `${field} is required`;
+      const expected = typeWords[issue.expected] ?? issue.expected;
+      return `${field} must be ${expected}`;
+    }
+    case "too_small":
+      if (issue.origin === "number") return `${field} must be at least ${issue.minimum}`;
+      if (issue.origin === "array") return `${field} must list at least ${issue.minimum}`;
+      if (issue.origin === "string")
+        return issue.minimum === 1 ? `${field} must not be empty` : issue.message;
+      return issue.message;
+    case "too_big":
+      if (issue.origin === "number") return `${field} must be at most ${issue.maximum}`;
+      if (issue.origin === "string") return `${field} must be at most ${issue.maximum} characters`;
+      return issue.message;
+    case "invalid_value":
+      return `${field} must be one of: ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    default:
+      return issue.message;
+  }
 }
 
 export function formatPath(parts: readonly PropertyKey[]): string {

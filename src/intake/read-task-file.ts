@@ -6,6 +6,7 @@ import { badInput, errorMessage, type InputIssue } from "../core/errors.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { checkTaskGraph } from "./check-task-graph.ts";
 import { resolveTaskSpecs, type TaskDefaults } from "./resolve-task-specs.ts";
+import { salvageTaskFile } from "./salvage-task-file.ts";
 import { TaskFile } from "./task-file-schema.ts";
 
 /** Reads a YAML or JSON task file into validated specs, or throws listing every problem. */
@@ -41,19 +42,30 @@ export function readTaskDocument(file: string, defaults: Omit<TaskDefaults, "bas
 /** Validates a task document (from a file or an API body) into specs, or throws listing every problem. */
 export function parseTaskDocument(raw: unknown, source: string, defaults: TaskDefaults): TaskDocument {
   const parsed = TaskFile.safeParse(raw);
-  if (!parsed.success)
-    throw badInput(
-      "bad_input",
-      zodIssues(parsed.error, () => source),
-    );
-  const issues: InputIssue[] = [];
-  const specs = resolveTaskSpecs(parsed.data, defaults, source, issues);
+  const issues: InputIssue[] = parsed.success ? [] : zodIssues(parsed.error, () => source);
+  // A file that failed its schema is still checked as far as it can be: every problem in one pass.
+  const file = parsed.success ? parsed.data : salvageTaskFile(raw, parsed.error);
+  if (!file) throw badInput("bad_input", issues);
+  const specs = resolveTaskSpecs(file, defaults, source, issues);
   for (const issue of checkTaskGraph(specs, source)) issues.push(issue);
-  if (issues.length > 0) throw badInput("bad_input", issues);
+  if (issues.length > 0 || !parsed.success) throw badInput("bad_input", dedupeIssues(issues));
   const idempotencyKeys = new Map<string, string>();
-  for (const task of parsed.data.tasks)
-    if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
-  return { specs, ...(parsed.data.strategy ? { strategy: parsed.data.strategy } : {}), idempotencyKeys };
+  for (const task of file.tasks) if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
+  return { specs, ...(file.strategy ? { strategy: file.strategy } : {}), idempotencyKeys };
+}
+
+/** Every problem once (the schema and a later check may both find it), in the order of the tasks. */
+function dedupeIssues(issues: readonly InputIssue[]): InputIssue[] {
+  const seen = new Set<string>();
+  const taskIndex = (issue: InputIssue) => Number(/^tasks\[(\d+)\]/.exec(issue.path)?.[1] ?? -1);
+  return issues
+    .filter((issue) => {
+      const key = `${issue.source}\0${issue.path}\0${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => taskIndex(a) - taskIndex(b));
 }
 
 /**

@@ -79,7 +79,7 @@ describe("task files", () => {
       name: "empty prompt",
       file: "t.yaml",
       text: "tasks:\n  - id: a\n    prompt: '  '\n    dir: repo\n",
-      expect: [/tasks\[0\]\.prompt: must not be empty/],
+      expect: [/tasks\[0\]\.prompt: `prompt` must not be empty/],
     },
     {
       name: "duplicate id",
@@ -127,7 +127,7 @@ describe("task files", () => {
       name: "bad model",
       file: "t.yaml",
       text: "tasks:\n  - {id: a, prompt: x, dir: repo, model: gpt}\n",
-      expect: [/tasks\[0\]\.model: must be "provider\/model"/],
+      expect: [/tasks\[0\]\.model: `model` must be "provider\/model"/],
     },
     {
       name: "bad timeout",
@@ -155,7 +155,7 @@ describe("task files", () => {
       ].join("\n"),
       expect: [/YAML aliases expand too far \(more than 1000 uses of anchored values/, /billion laughs/],
     },
-    { name: "no tasks", file: "t.yaml", text: "tasks: []\n", expect: [/tasks: must list at least one task/] },
+    { name: "no tasks", file: "t.yaml", text: "tasks: []\n", expect: [/tasks: `tasks` must list at least one task/] },
   ];
   for (const bad of badInputs) {
     it(`rejects ${bad.name}, naming file and field`, () => {
