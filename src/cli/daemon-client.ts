@@ -41,6 +41,14 @@ export class DaemonClient {
     return new DaemonClient(info.url, token);
   }
 
+  /** The daemon of a state dir if one is running (its process is alive), else undefined. */
+  static find(stateDir: string): DaemonClient | undefined {
+    const info = readDaemonInfo(stateDir);
+    const token = readApiToken(stateDir);
+    if (!info || !token || !isProcessAlive(info.pid)) return undefined;
+    return new DaemonClient(info.url, token);
+  }
+
   get headers(): Record<string, string> {
     return { authorization: `Bearer ${this.#token}` };
   }
@@ -69,5 +77,14 @@ export class DaemonClient {
       });
     }
     return payload as T;
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

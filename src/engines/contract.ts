@@ -56,6 +56,36 @@ export interface AttemptRequest {
   onProgress(progress: AttemptProgress): void;
 }
 
+/** One tool call as kept in a transcript. */
+export interface TranscriptToolCall {
+  tool: string;
+  /** The call's input, summarized on one line. */
+  input: string;
+  status: "pending" | "running" | "completed" | "error";
+  /** What the tool returned (or its error), cut to a few KB. */
+  output?: string;
+}
+
+/** One message of an attempt's conversation. */
+export interface TranscriptMessage {
+  role: "user" | "assistant";
+  /** Epoch ms the message was created. */
+  at?: number;
+  text: string;
+  tools: TranscriptToolCall[];
+  /** The error the message ended in, if any. */
+  error?: string;
+}
+
+/** An attempt's conversation, capped in size so it can be stored with the attempt. */
+export interface AttemptTranscript {
+  messages: TranscriptMessage[];
+  /** Messages left out (from the middle) to fit the cap. */
+  omittedMessages: number;
+  /** Whether any text or tool output was cut. */
+  truncated: boolean;
+}
+
 /** How an attempt ended, as data. A failure is never thrown. */
 export interface AttemptResult {
   status: "succeeded" | "failed" | "timed_out" | "cancelled";
@@ -74,6 +104,8 @@ export interface AttemptResult {
   failedRequests?: number;
   /** The server that ran the session. */
   server?: string;
+  /** The conversation of this attempt (prompt, answers, tool calls), for `drover show`/`transcript`. */
+  transcript?: AttemptTranscript;
 }
 
 /**
@@ -85,6 +117,10 @@ export interface Engine {
   start(): Promise<void>;
   /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
   checkModels(models: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]>;
+  /** Unknown agents: each must exist in the directory it runs in (that directory's own agents count). */
+  checkAgents(
+    agents: readonly { agent: string; dir: string; source: string; path: string }[],
+  ): Promise<InputIssue[]>;
   /** Warms the engine for these working directories (best effort), so first attempts start fast. */
   prepare(dirs: readonly string[]): Promise<void>;
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;

@@ -1,6 +1,35 @@
+import { z } from "zod";
 import type { TokenCounts } from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
+import { redactSecretsIn } from "../security/redact-value.ts";
 import { type Db, sql } from "./database.ts";
+
+/** An attempt's conversation as stored (the engine caps its size); read back through this schema. */
+export const StoredTranscript = z.object({
+  messages: z.array(
+    z.object({
+      role: z.enum(["user", "assistant"]),
+      at: z.number().optional(),
+      text: z.string(),
+      tools: z.array(
+        z.object({
+          tool: z.string(),
+          input: z.string(),
+          status: z.enum(["pending", "running", "completed", "error"]),
+          output: z.string().optional(),
+        }),
+      ),
+      error: z.string().optional(),
+    }),
+  ),
+  omittedMessages: z.number().int().nonnegative(),
+  truncated: z.boolean(),
+});
+export type StoredTranscript = z.infer<typeof StoredTranscript>;
+
+/** The columns of an attempt row, without its (large) transcript. */
+const attemptColumns =
+  "id, batch_id, task_id, number, kind, prompt, engine, server, session_id, status, failure, tokens, cost, final_text, files_changed, started_at, finished_at";
 
 export interface AttemptRecord {
   id: string;
@@ -75,7 +104,7 @@ export function insertAttempt(
 export function getOpenAttempt(db: Db, batchId: string, taskId: string): AttemptRecord | undefined {
   const row = sql(
     db,
-    "select * from attempts where batch_id = ? and task_id = ? and status = 'running' order by number desc limit 1",
+    `select ${attemptColumns} from attempts where batch_id = ? and task_id = ? and status = 'running' order by number desc limit 1`,
   ).get(batchId, taskId) as AttemptRow | undefined;
   return row ? toAttempt(row) : undefined;
 }
@@ -96,11 +125,13 @@ export function finishAttempt(
     finalText?: string;
     filesChanged: string[];
     finishedAt: number;
+    transcript?: StoredTranscript;
   },
 ): boolean {
   const info = sql(
     db,
-    `update attempts set status = ?, failure = ?, tokens = ?, cost = ?, final_text = ?, files_changed = ?, finished_at = ?
+    `update attempts set status = ?, failure = ?, tokens = ?, cost = ?, final_text = ?, files_changed = ?, finished_at = ?,
+       transcript = coalesce(?, transcript)
        where id = ? and status = 'running'`,
   ).run(
     result.status,
@@ -110,19 +141,47 @@ export function finishAttempt(
     result.finalText ?? null,
     JSON.stringify(result.filesChanged),
     result.finishedAt,
+    // Tool outputs and answers come from outside drover: secrets are redacted before storing.
+    result.transcript ? JSON.stringify(redactSecretsIn(result.transcript)) : null,
     attemptId,
   );
   return info.changes === 1;
 }
 
+/** The stored transcripts of a task's attempts, by attempt id (attempts without one are left out). */
+export function listAttemptTranscripts(
+  db: Db,
+  batchId: string,
+  taskId: string,
+): Map<string, StoredTranscript> {
+  const rows = sql(
+    db,
+    "select id, transcript from attempts where batch_id = ? and task_id = ? and transcript is not null order by number",
+  ).all(batchId, taskId) as { id: string; transcript: string }[];
+  const transcripts = new Map<string, StoredTranscript>();
+  for (const row of rows) {
+    const parsed = StoredTranscript.safeParse(safeJson(row.transcript));
+    if (parsed.success) transcripts.set(row.id, parsed.data);
+  }
+  return transcripts;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function listAttempts(db: Db, batchId: string, taskId?: string): AttemptRecord[] {
   const rows = (
     taskId
-      ? sql(db, "select * from attempts where batch_id = ? and task_id = ? order by number").all(
-          batchId,
-          taskId,
-        )
-      : sql(db, "select * from attempts where batch_id = ? order by started_at").all(batchId)
+      ? sql(
+          db,
+          `select ${attemptColumns} from attempts where batch_id = ? and task_id = ? order by number`,
+        ).all(batchId, taskId)
+      : sql(db, `select ${attemptColumns} from attempts where batch_id = ? order by started_at`).all(batchId)
   ) as AttemptRow[];
   return rows.map(toAttempt);
 }

@@ -11,6 +11,8 @@ import {
   getOpenAttempt,
   insertAttempt,
   listAttempts,
+  listAttemptTranscripts,
+  type StoredTranscript,
   setAttemptSession,
 } from "./attempts.ts";
 import { type BatchRecord, getBatch, insertBatch, markBatchFinished } from "./batches.ts";
@@ -43,7 +45,16 @@ import {
 export type { MailRecord } from "./mail.ts";
 export type { MemoryRecord } from "./memories.ts";
 export type { RunnerRecord, RunnerRunRecord } from "./runners.ts";
-export type { AttemptRecord, BatchRecord, MailTable, MemoryTable, RunnerTable, TaskPatch, TaskRecord };
+export type {
+  AttemptRecord,
+  BatchRecord,
+  MailTable,
+  MemoryTable,
+  RunnerTable,
+  StoredTranscript,
+  TaskPatch,
+  TaskRecord,
+};
 
 export interface TaskKey {
   batchId: string;
@@ -61,6 +72,8 @@ export interface AttemptClose {
   finalText?: string;
   filesChanged: string[];
   durationMs: number;
+  /** The attempt's conversation, kept for `drover show` and `drover transcript`. */
+  transcript?: StoredTranscript;
 }
 
 /** Where the task goes after an attempt: a final state, or back to ready / retry_wait / parked. */
@@ -349,6 +362,11 @@ export class Store {
 
   listAttempts(batchId: string, taskId?: string): AttemptRecord[] {
     return listAttempts(this.#db, batchId, taskId);
+  }
+
+  /** The stored conversations of a task's attempts, by attempt id. */
+  listAttemptTranscripts(key: TaskKey): Map<string, StoredTranscript> {
+    return listAttemptTranscripts(this.#db, key.batchId, key.taskId);
   }
 
   getOpenAttempt(key: TaskKey): AttemptRecord | undefined {

@@ -1,33 +1,62 @@
 import path from "node:path";
-import type { Outcome } from "../core/outcome.ts";
-import type { FinalState } from "../core/task-states.ts";
+import { z } from "zod";
+import { TokenCounts } from "../core/liveness.ts";
+import { Outcome } from "../core/outcome.ts";
+import { TaskState } from "../core/task-states.ts";
 import type { Store } from "../store/store.ts";
 
-export interface TaskResult {
+/** One task in `results.json` (and in `GET /v1/batches/:id`, `drover ls --json`). */
+export const TaskResult = z.object({
+  id: z.string(),
+  title: z.string(),
+  /** The task's state: one of the final states once the batch has finished. */
+  status: TaskState,
+  /** Why it did not succeed (the failure, the blocker, the dependency). */
+  reason: z.string().optional(),
+  /** The agent's report. */
+  outcome: Outcome.optional(),
+  sessionId: z.string().optional(),
+  /** Every attempt, continuations included. */
+  attempts: z.number().int().nonnegative(),
+  tokens: TokenCounts,
+  cost: z.number(),
+  durationMs: z.number(),
+  filesChanged: z.array(z.string()),
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+/** The `results.json` document. */
+export const BatchResults = z.object({
+  batch: z.object({
+    id: z.string(),
+    source: z.string(),
+    createdAt: z.string(),
+    finishedAt: z.string().optional(),
+    durationMs: z.number(),
+    counts: z.record(z.string(), z.number()),
+    ok: z.boolean(),
+  }),
+  tasks: z.array(TaskResult),
+});
+export type BatchResults = z.infer<typeof BatchResults>;
+
+/** What `taskResult` reads of a task (a stored task, or one read from the daemon). */
+export interface TaskResultInput {
   id: string;
-  title: string;
-  status: FinalState;
-  reason?: string;
+  state: TaskState;
+  stateReason?: string;
   outcome?: Outcome;
   sessionId?: string;
-  attempts: number;
-  tokens: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number };
-  cost: number;
-  durationMs: number;
-  filesChanged: string[];
+  spec: { title: string; dir: string };
 }
 
-export interface BatchResults {
-  batch: {
-    id: string;
-    source: string;
-    createdAt: string;
-    finishedAt?: string;
-    durationMs: number;
-    counts: Record<string, number>;
-    ok: boolean;
-  };
-  tasks: TaskResult[];
+/** What `taskResult` reads of each attempt. */
+export interface AttemptTotalsInput {
+  tokens?: TokenCounts;
+  cost: number;
+  filesChanged: string[];
+  startedAt: number;
+  finishedAt?: number;
 }
 
 /** The `results.json` document for a finished batch, built from the store. */
@@ -35,38 +64,12 @@ export function buildBatchResults(store: Store, batchId: string): BatchResults {
   const batch = store.getBatch(batchId);
   if (!batch) throw new Error(`no batch ${batchId}`);
   const attempts = store.listAttempts(batchId);
-  const tasks = store.listTasks(batchId).map((task): TaskResult => {
-    const own = attempts.filter((attempt) => attempt.taskId === task.id);
-    const tokens = { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 };
-    let cost = 0;
-    const files = new Set<string>();
-    for (const attempt of own) {
-      if (attempt.tokens) {
-        tokens.input += attempt.tokens.input;
-        tokens.output += attempt.tokens.output;
-        tokens.reasoning += attempt.tokens.reasoning;
-        tokens.cacheRead += attempt.tokens.cacheRead;
-        tokens.cacheWrite += attempt.tokens.cacheWrite;
-      }
-      cost += attempt.cost;
-      for (const file of attempt.filesChanged) files.add(relativeTo(task.spec.dir, file));
-    }
-    const first = own[0];
-    const lastFinished = own.reduce((max, attempt) => Math.max(max, attempt.finishedAt ?? 0), 0);
-    return {
-      id: task.id,
-      title: task.spec.title,
-      status: task.state as FinalState,
-      ...(task.stateReason ? { reason: task.stateReason } : {}),
-      ...(task.outcome ? { outcome: task.outcome } : {}),
-      ...(task.sessionId ? { sessionId: task.sessionId } : {}),
-      attempts: own.length,
-      tokens,
-      cost,
-      durationMs: first && lastFinished ? lastFinished - first.startedAt : 0,
-      filesChanged: [...files].sort(),
-    };
-  });
+  const tasks = store.listTasks(batchId).map((task) =>
+    taskResult(
+      task,
+      attempts.filter((attempt) => attempt.taskId === task.id),
+    ),
+  );
   const counts: Record<string, number> = {};
   for (const task of tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
   return {
@@ -80,6 +83,39 @@ export function buildBatchResults(store: Store, batchId: string): BatchResults {
       ok: tasks.every((task) => task.status === "succeeded"),
     },
     tasks,
+  };
+}
+
+/** One task's line of the results: its state and the totals of its attempts (oldest first). */
+export function taskResult(task: TaskResultInput, own: readonly AttemptTotalsInput[]): TaskResult {
+  const tokens = { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 };
+  let cost = 0;
+  const files = new Set<string>();
+  for (const attempt of own) {
+    if (attempt.tokens) {
+      tokens.input += attempt.tokens.input;
+      tokens.output += attempt.tokens.output;
+      tokens.reasoning += attempt.tokens.reasoning;
+      tokens.cacheRead += attempt.tokens.cacheRead;
+      tokens.cacheWrite += attempt.tokens.cacheWrite;
+    }
+    cost += attempt.cost;
+    for (const file of attempt.filesChanged) files.add(relativeTo(task.spec.dir, file));
+  }
+  const first = own[0];
+  const lastFinished = own.reduce((max, attempt) => Math.max(max, attempt.finishedAt ?? 0), 0);
+  return {
+    id: task.id,
+    title: task.spec.title,
+    status: task.state,
+    ...(task.stateReason ? { reason: task.stateReason } : {}),
+    ...(task.outcome ? { outcome: task.outcome } : {}),
+    ...(task.sessionId ? { sessionId: task.sessionId } : {}),
+    attempts: own.length,
+    tokens,
+    cost,
+    durationMs: first && lastFinished ? lastFinished - first.startedAt : 0,
+    filesChanged: [...files].sort(),
   };
 }
 

@@ -1,163 +1,152 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
-import { DroverError } from "../../core/errors.ts";
-import type { DroverEvent } from "../../core/events.ts";
+import { badInput, type DroverError } from "../../core/errors.ts";
+import type { TaskSpec } from "../../core/task-spec.ts";
 import { readTaskDocument } from "../../intake/read-task-file.ts";
-import type { SubmitResult, SupervisorStatus } from "../../supervisor/supervisor.ts";
+import { BatchResults } from "../../supervisor/batch-results.ts";
+import type { SubmitResult } from "../../supervisor/supervisor.ts";
 import type { CliContext } from "../context.ts";
 import { DaemonClient } from "../daemon-client.ts";
-import { describeEvent } from "../render/describe-event.ts";
-import { followEvents } from "../render/follow-events.ts";
+import { promptTaskSpecs } from "./prompt-tasks.ts";
+import { addStateOptions, loadFor, output, type StateFlags } from "./state-helpers.ts";
+import { parseTaskRef } from "./task-ref.ts";
 
-interface CommonFlags {
-  json?: boolean;
-  config?: string;
-  stateDir?: string;
+interface SubmitFlags extends StateFlags {
+  prompt?: string[];
+  dir?: string;
+  allowSecrets?: boolean;
 }
 
-/** `submit`, `status`, `logs`, `cancel`, `retry`: clients of the daemon's HTTP API. */
-export function registerApiCommands(program: Command, context: CliContext): void {
-  const common = (command: Command) =>
-    command
-      .option("--json", "print JSON")
-      .option("--config <file>", "config file (default: ./drover.json)")
-      .option("--state-dir <dir>", "state directory (default: .drover)");
-  const client = (flags: CommonFlags) => DaemonClient.connect(loaded(flags, context).stateDir);
-  const print = (flags: CommonFlags, value: unknown, text: string) =>
-    context.stdout.write(flags.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+/** What `retry BATCH` puts back in the queue (blocked tasks come back with the dependency they wait on). */
+const retriedStates: ReadonlySet<string> = new Set(["failed", "timed_out", "cancelled"]);
 
-  common(
+/** `submit`, `cancel`, `retry`: what only the running daemon can do. */
+export function registerApiCommands(program: Command, context: CliContext): void {
+  const client = (flags: StateFlags) => DaemonClient.connect(loadFor(flags, context).stateDir);
+
+  addStateOptions(
     program
       .command("submit")
-      .description("Submit a task file to the daemon")
-      .argument("<file>", "task file (YAML or JSON)"),
-  ).action(async (file: string, flags: CommonFlags) => {
-    const { config } = loaded(flags, context);
-    const document = readTaskDocument(path.resolve(context.cwd, file), {
-      model: config.model,
-      timeoutMs: config.taskTimeout,
-      ...(config.agent ? { agent: config.agent } : {}),
-    });
-    const body = {
-      source: path.resolve(context.cwd, file),
-      ...(document.strategy ? { strategy: document.strategy } : {}),
-      tasks: document.specs.map((spec) => ({
-        id: spec.id,
-        prompt: spec.prompt,
-        title: spec.title,
-        dir: spec.dir,
-        model: spec.model,
-        ...(spec.agent ? { agent: spec.agent } : {}),
-        files: spec.files,
-        timeout: `${spec.timeoutMs}ms`,
-        dependsOn: spec.dependsOn,
-        ...(document.idempotencyKeys.has(spec.id)
-          ? { idempotencyKey: document.idempotencyKeys.get(spec.id) }
-          : {}),
-      })),
-    };
+      .description("Submit a task file, or -p prompts (tasks p1, p2, …), to the daemon")
+      .argument("[file]", "task file (YAML or JSON)")
+      .option("-p, --prompt <text...>", "submit these prompts as tasks p1, p2, … instead of a file")
+      .option("--dir <path>", "working directory for -p tasks (default: current directory)")
+      .option(
+        "--allow-secrets",
+        "accept -p prompts that look like they contain a secret (refused by default)",
+      ),
+  ).action(async (file: string | undefined, flags: SubmitFlags) => {
+    const body = submitBody(file, flags, context);
     const result = await client(flags).request<SubmitResult>("POST", "/v1/batches", body);
     const existing = result.existing.map(
       (e) => `${e.taskId} (already submitted as ${e.batchId}/${e.existingTaskId})`,
     );
-    print(
+    output(
+      context,
       flags,
       result,
       `batch ${result.batchId}: ${result.created.length} task(s) queued${existing.length ? `; skipped ${existing.join(", ")}` : ""}`,
     );
   });
 
-  common(
-    program
-      .command("status")
-      .description("Show the daemon's slots (used/free and why), tasks by state and recent batches"),
-  ).action(async (flags: CommonFlags) => {
-    const api = client(flags);
-    const status = await api.request<SupervisorStatus>("GET", "/v1/status");
-    const { batches } = await api.request<{
-      batches: { id: string; source: string; createdAt: number; finishedAt?: number }[];
-    }>("GET", "/v1/batches?limit=10");
-    const c = status.capacity;
-    const states = Object.entries(status.byState)
-      .map(([state, n]) => `${n} ${state}`)
-      .join(", ");
-    const lines = [
-      `daemon ${api.url}`,
-      `slots: ${c.used} used, ${c.free} free of ${c.slots} (limited by ${status.why})`,
-      `tasks: ${states || "none unfinished"}`,
-      ...status.providerLimits.map(
-        (l) => `rate-limited: ${l.key} capped at ${l.limit} until ${new Date(l.until).toISOString()}`,
-      ),
-      "batches:",
-      ...batches.map((b) => `  ${b.id}  ${b.finishedAt ? "finished" : "running "}  ${b.source}`),
-    ];
-    print(flags, { ...status, batches }, lines.join("\n"));
-  });
-
-  common(
-    program
-      .command("logs")
-      .description("Show events (of one batch, or all); -f follows them live")
-      .argument("[batch]", "batch id")
-      .option("-f, --follow", "keep following new events (SSE, resumes with Last-Event-ID)"),
-  ).action(async (batch: string | undefined, flags: CommonFlags & { follow?: boolean }) => {
-    const api = client(flags);
-    const write = (event: DroverEvent) =>
-      context.stdout.write(flags.json ? `${JSON.stringify(event)}\n` : `${describeEvent(event)}\n`);
-    if (flags.follow) {
-      const controller = new AbortController();
-      const remove = context.onSignals(() => controller.abort());
-      await followEvents(api, {
-        ...(batch ? { batchId: batch } : {}),
-        signal: controller.signal,
-        onEvent: write,
-      });
-      remove();
-      return;
-    }
-    const query = new URLSearchParams({ limit: "10000", ...(batch ? { batch } : {}) });
-    const { events } = await api.request<{ events: DroverEvent[] }>("GET", `/v1/events?${query}`);
-    for (const event of events) write(event);
-  });
-
-  common(
+  addStateOptions(
     program
       .command("cancel")
       .description("Cancel a batch, or one task (BATCH/TASK)")
       .argument("<id>", "BATCH or BATCH/TASK"),
-  ).action(async (id: string, flags: CommonFlags) => {
-    const [batchId, taskId] = splitId(id);
+  ).action(async (id: string, flags: StateFlags) => {
+    const { batchId, taskId } = parseTaskRef(id);
     const route = taskId
-      ? `/v1/batches/${batchId}/tasks/${encodeURIComponent(taskId)}/cancel`
-      : `/v1/batches/${batchId}/cancel`;
+      ? `/v1/batches/${encodeURIComponent(batchId)}/tasks/${encodeURIComponent(taskId)}/cancel`
+      : `/v1/batches/${encodeURIComponent(batchId)}/cancel`;
     await client(flags).request("POST", route);
-    print(flags, { ok: true, batchId, taskId }, `cancelling ${id}`);
+    output(context, flags, { ok: true, batchId, taskId }, `cancelling ${id}`);
   });
 
-  common(
+  addStateOptions(
     program
       .command("retry")
-      .description("Retry a failed, blocked, timed-out or cancelled task")
-      .argument("<id>", "BATCH/TASK"),
-  ).action(async (id: string, flags: CommonFlags) => {
-    const [batchId, taskId] = splitId(id);
-    if (!taskId) throw new DroverError("bad_input", `retry needs BATCH/TASK, got "${id}"`);
-    await client(flags).request("POST", `/v1/batches/${batchId}/tasks/${encodeURIComponent(taskId)}/retry`);
-    print(flags, { ok: true, batchId, taskId }, `${id} queued again`);
+      .description(
+        "Run a failed, blocked, timed-out or cancelled task again (BATCH/TASK), or every failed, " +
+          "timed-out and cancelled task of a batch (BATCH); the tasks they blocked come back with them",
+      )
+      .argument("<id>", "BATCH or BATCH/TASK"),
+  ).action(async (id: string, flags: StateFlags) => {
+    const { batchId, taskId } = parseTaskRef(id);
+    const api = client(flags);
+    const retry = (task: string) =>
+      api.request(
+        "POST",
+        `/v1/batches/${encodeURIComponent(batchId)}/tasks/${encodeURIComponent(task)}/retry`,
+      );
+    if (taskId) {
+      await retry(taskId);
+      output(context, flags, { ok: true, batchId, taskId, retried: [taskId] }, `${id} queued again`);
+      return;
+    }
+    const results = BatchResults.parse(
+      await api.request<unknown>("GET", `/v1/batches/${encodeURIComponent(batchId)}`),
+    );
+    const chosen = results.tasks.filter((task) => retriedStates.has(task.status)).map((task) => task.id);
+    for (const task of chosen) await retry(task);
+    output(
+      context,
+      flags,
+      { ok: true, batchId, retried: chosen },
+      chosen.length
+        ? `${batchId}: queued again ${chosen.join(", ")}`
+        : `${batchId}: nothing to retry (no failed, timed-out or cancelled task)`,
+    );
   });
 }
 
-function loaded(flags: CommonFlags, context: CliContext) {
-  return loadConfig({
-    cwd: context.cwd,
-    env: context.env,
-    ...(flags.config ? { file: flags.config } : {}),
-    flags: { stateDir: flags.stateDir },
-  });
+/** The `POST /v1/batches` body: the task file's tasks, or the -p prompts, resolved here. */
+function submitBody(file: string | undefined, flags: SubmitFlags, context: CliContext) {
+  const { config } = loadFor(flags, context);
+  const defaults = {
+    model: config.model,
+    timeoutMs: config.taskTimeout,
+    ...(config.agent ? { agent: config.agent } : {}),
+  };
+  if (file && flags.prompt) throw usage("give a task file or -p prompts, not both");
+  if (!file && !flags.prompt) throw usage("nothing to submit: give a task file or -p PROMPT");
+  if (!file && flags.prompt) {
+    const specs = promptTaskSpecs(
+      flags.prompt,
+      { ...(flags.dir ? { dir: flags.dir } : {}), ...(flags.allowSecrets ? { allowSecrets: true } : {}) },
+      { ...defaults, baseDir: context.cwd },
+    );
+    return {
+      source: "-p",
+      ...(flags.allowSecrets ? { defaults: { allowSecrets: true } } : {}),
+      tasks: specs.map((spec) => taskBody(spec)),
+    };
+  }
+  if (flags.dir) throw usage("--dir is for -p prompts; a task file sets dir itself");
+  const source = path.resolve(context.cwd, file as string);
+  const document = readTaskDocument(source, defaults);
+  return {
+    source,
+    ...(document.strategy ? { strategy: document.strategy } : {}),
+    tasks: document.specs.map((spec) => taskBody(spec, document.idempotencyKeys.get(spec.id))),
+  };
 }
 
-function splitId(id: string): [string, string | undefined] {
-  const slash = id.indexOf("/");
-  return slash < 0 ? [id, undefined] : [id.slice(0, slash), id.slice(slash + 1)];
+function taskBody(spec: TaskSpec, idempotencyKey?: string) {
+  return {
+    id: spec.id,
+    prompt: spec.prompt,
+    title: spec.title,
+    dir: spec.dir,
+    model: spec.model,
+    ...(spec.agent ? { agent: spec.agent } : {}),
+    files: spec.files,
+    timeout: `${spec.timeoutMs}ms`,
+    dependsOn: spec.dependsOn,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
+}
+
+function usage(message: string): DroverError {
+  return badInput("bad_input", [{ source: "command line", path: "", message }]);
 }

@@ -17,7 +17,8 @@ export async function followEvents(
       });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       await readSseFrames(response.body, (frame) => {
-        if (frame.id === undefined || frame.event === "ping") return;
+        // Frames already read may follow an abort: deliver nothing once the caller has stopped.
+        if (frame.id === undefined || frame.event === "ping" || options.signal.aborted) return;
         lastId = Number(frame.id);
         options.onEvent(JSON.parse(frame.data) as DroverEvent);
       });

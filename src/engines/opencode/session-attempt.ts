@@ -8,7 +8,7 @@ import { filePart } from "./file-parts.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { readLatestTurn } from "./read-transcript.ts";
 import { type SessionEnd, SessionTracker } from "./session-tracker.ts";
-import { summarizeTranscript, type TranscriptEntry } from "./transcript.ts";
+import { buildAttemptTranscript, summarizeTranscript, type TranscriptEntry } from "./transcript.ts";
 
 const abortGraceMs = 10_000;
 const quietCheckMs = 15_000;
@@ -160,6 +160,7 @@ function buildResult(
     finalText: summary.finalText,
     filesChanged: summary.filesChanged,
     ...(report !== undefined ? { report } : {}),
+    transcript: buildAttemptTranscript(request.prompt, entries),
   };
   const failed = (failure: AttemptFailure): AttemptResult => ({ ...base, status: "failed", failure });
   switch (end.kind) {

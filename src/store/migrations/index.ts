@@ -2,6 +2,7 @@ import { initialSchema } from "./0001-initial.ts";
 import { supervisorSchema } from "./0002-supervisor.ts";
 import { runnersMemoryMailSchema } from "./0003-runners-memory-mail.ts";
 import { retryBudgetSchema } from "./0004-retry-budget.ts";
+import { attemptTranscriptSchema } from "./0005-attempt-transcript.ts";
 
 /** Numbered migrations, applied in order, each once; never edit one that has shipped. */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
@@ -9,4 +10,5 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 2, name: "supervisor", sql: supervisorSchema },
   { version: 3, name: "runners-memory-mail", sql: runnersMemoryMailSchema },
   { version: 4, name: "retry-budget", sql: retryBudgetSchema },
+  { version: 5, name: "attempt-transcript", sql: attemptTranscriptSchema },
 ];

@@ -1,0 +1,78 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import { DroverError } from "../../core/errors.ts";
+import { isFinal } from "../../core/task-states.ts";
+import type { CliContext } from "../context.ts";
+import { formatCounts } from "../render/task-table.ts";
+import { type BatchSource, withSource } from "./batch-source.ts";
+import { addStateOptions, output, type StateFlags } from "./state-helpers.ts";
+
+/** The parts of the daemon's `GET /v1/status` that `drover status` prints (the rest is passed on). */
+const DaemonStatus = z.looseObject({
+  capacity: z.looseObject({ used: z.number(), free: z.number(), slots: z.number() }),
+  why: z.string(),
+  byState: z.record(z.string(), z.number()),
+  providerLimits: z.array(z.looseObject({ key: z.string(), limit: z.number(), until: z.number() })),
+});
+
+/** Batches listed by `drover status`. */
+const recentBatches = 10;
+
+export function registerStatusCommand(program: Command, context: CliContext): void {
+  addStateOptions(
+    program
+      .command("status")
+      .description(
+        "Show the daemon's slots (used/free and why) and tasks by state, and the recent batches with their tasks by state " +
+          "(without a daemon: the batches, from the state dir)",
+      ),
+  ).action(async (flags: StateFlags) => {
+    await withSource(flags, context, async (source) => {
+      const daemon = source.daemon ? await daemonStatus(source) : undefined;
+      const batches = await batchCounts(source);
+      const lines = daemon
+        ? [
+            `daemon ${source.daemon?.url}`,
+            `slots: ${daemon.capacity.used} used, ${daemon.capacity.free} free of ${daemon.capacity.slots} (limited by ${daemon.why})`,
+            `tasks: ${
+              Object.entries(daemon.byState)
+                .map(([state, n]) => `${n} ${state}`)
+                .join(", ") || "none unfinished"
+            }`,
+            ...daemon.providerLimits.map(
+              (l) => `rate-limited: ${l.key} capped at ${l.limit} until ${new Date(l.until).toISOString()}`,
+            ),
+          ]
+        : [`daemon: not running for ${source.stateDir} (start one with \`drover daemon\`)`];
+      lines.push(batches.length ? "batches:" : "batches: none yet");
+      for (const batch of batches) {
+        lines.push(
+          `  ${batch.id}  ${batch.finished ? "finished" : "running "}  ${formatCounts(batch.counts)}  ${batch.source}`,
+        );
+      }
+      output(context, flags, { daemon: source.daemon?.url ?? null, ...daemon, batches }, lines.join("\n"));
+    });
+  });
+}
+
+async function daemonStatus(source: BatchSource) {
+  const answer = DaemonStatus.safeParse(await source.daemon?.request<unknown>("GET", "/v1/status"));
+  if (!answer.success)
+    throw new DroverError("internal", `unexpected status from the daemon: ${answer.error.message}`);
+  return answer.data;
+}
+
+/** The recent batches, each with its tasks counted by state. */
+async function batchCounts(source: BatchSource) {
+  const listed = await source.listBatches(recentBatches);
+  return Promise.all(
+    listed.map(async (batch) => {
+      const results = await source.results(batch.id);
+      return {
+        ...batch,
+        finished: results.tasks.every((task) => isFinal(task.status)),
+        counts: results.batch.counts,
+      };
+    }),
+  );
+}
