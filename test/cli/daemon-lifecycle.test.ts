@@ -68,6 +68,44 @@ describe("finding the daemon: project root, --detach, busy port, daemon stop", (
     assert.equal(await status.exited, 0, status.stderr());
   });
 
+  it("drover run hands its batch to the running daemon and follows it to the same results and exit code", {
+    timeout: 120_000,
+  }, async () => {
+    const run = runDrover(
+      ["run", "-p", "[[reply handed over]]", "[[error 401]]", "--json", "-o", "out.json"],
+      {
+        cwd: deep,
+      },
+    );
+    assert.equal(await run.exited, 1, run.stderr());
+    assert.match(run.stderr(), /handing the batch to the daemon at http:\/\/127\.0\.0\.1:\d+/);
+    const lines = run
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string });
+    assert.ok(
+      lines.some((line) => line.type === "task.state"),
+      "the live events were followed",
+    );
+    assert.equal(
+      lines.filter((line) => line.type === "engine.server").length,
+      0,
+      "no OpenCode server of its own",
+    );
+    assert.equal(lines.at(-1)?.type, "batch.results");
+    const results = JSON.parse(readFileSync(path.join(deep, "out.json"), "utf8")) as {
+      tasks: { id: string; status: string }[];
+    };
+    assert.deepEqual(
+      results.tasks.map((task) => [task.id, task.status]),
+      [
+        ["p1", "succeeded"],
+        ["p2", "failed"],
+      ],
+    );
+  });
+
   it("a second daemon on a busy port says who holds it and suggests --port", async () => {
     const info = JSON.parse(readFileSync(path.join(project, ".drover", "daemon.json"), "utf8")) as {
       url: string;

@@ -132,7 +132,8 @@ function submitBody(file: string | undefined, flags: SubmitFlags, context: CliCo
   };
 }
 
-function taskBody(spec: TaskSpec, idempotencyKey?: string) {
+/** One task as `POST /v1/batches` takes it, already resolved on this side (dirs absolute, defaults applied). */
+export function taskBody(spec: TaskSpec, idempotencyKey?: string) {
   return {
     id: spec.id,
     prompt: spec.prompt,

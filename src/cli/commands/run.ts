@@ -6,16 +6,19 @@ import { loadConfig, zodIssues } from "../../config/load.ts";
 import { badInput } from "../../core/errors.ts";
 import type { TaskSpec } from "../../core/task-spec.ts";
 import type { AttemptStop } from "../../engines/contract.ts";
-import { readTaskFile } from "../../intake/read-task-file.ts";
+import { readTaskDocument } from "../../intake/read-task-file.ts";
 import { resolveTaskSpecs } from "../../intake/resolve-task-specs.ts";
 import { TaskFile } from "../../intake/task-file-schema.ts";
+import type { Strategy } from "../../queue/strategy.ts";
 import { dispatchBatch } from "../../supervisor/dispatch-batch.ts";
 import { checkWritableFile } from "../check-writable-file.ts";
 import type { CliContext } from "../context.ts";
+import { DaemonClient } from "../daemon-client.ts";
 import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
+import { runViaDaemon } from "./run-via-daemon.ts";
 
 interface RunFlags {
   prompt?: string[];
@@ -31,6 +34,7 @@ interface RunFlags {
   stateDir?: string;
   servers?: string;
   allowSecrets?: boolean;
+  local?: boolean;
 }
 
 export function registerRunCommand(program: Command, context: CliContext): void {
@@ -47,6 +51,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option("--timeout <duration>", 'default time limit per task, e.g. "10m"')
     .option("-o, --out <file>", "where to write the results", "results.json")
     .option("--servers <n>", "how many opencode serve processes to start")
+    .option("--local", "run in this process even when a daemon runs for the state dir")
     .option("--allow-secrets", "accept -p prompts that look like they contain a secret (refused by default)")
     .option("--json", "print one JSON event per line instead of the live view")
     .option("--config <file>", "config file (default: ./drover.json)")
@@ -77,7 +82,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     timeoutMs: config.taskTimeout,
     ...(config.agent ? { agent: config.agent } : {}),
   };
-  const { specs, source } = readTasks(file, flags, defaults, context.cwd);
+  const { specs, source, strategy, idempotencyKeys } = readTasks(file, flags, defaults, context.cwd);
   // Checked before any work: a results path that cannot be written must not cost the batch.
   const outFile = path.resolve(context.cwd, flags.out ?? "results.json");
   checkWritableFile(outFile, "-o/--out");
@@ -88,6 +93,32 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     progress ? (event) => progress.handle(event) : jsonLinesWriter((line) => context.stdout.write(line)),
   );
   progress?.addTasks(specs.map((spec) => spec.id));
+  const daemon = flags.local ? undefined : DaemonClient.find(loaded.stateDir);
+  if (daemon) {
+    progress?.start();
+    try {
+      return await runViaDaemon(
+        {
+          daemon,
+          specs,
+          source,
+          ...(strategy ? { strategy } : {}),
+          idempotencyKeys,
+          outFile,
+          progress,
+          flags,
+          ignoredFlags: [
+            ...(flags.concurrency !== undefined ? ["--concurrency"] : []),
+            ...(flags.servers !== undefined ? ["--servers"] : []),
+          ],
+        },
+        context,
+      );
+    } finally {
+      progress?.stop();
+      unsubscribe();
+    }
+  }
   progress?.note(`drover: ${specs.length} tasks; starting OpenCode and checking models…`);
   progress?.start();
 
@@ -120,6 +151,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
       supervisor: app.supervisor,
       specs,
       source,
+      ...(strategy ? { strategy } : {}),
       onBatch: (batchId) => {
         const cancel = () =>
           supervisor.cancelBatch(batchId, (controller.signal.reason as AttemptStop).message);
@@ -156,17 +188,22 @@ function readTasks(
   flags: RunFlags,
   defaults: { model: string; timeoutMs: number; agent?: string },
   cwd: string,
-): { specs: TaskSpec[]; source: string } {
+): { specs: TaskSpec[]; source: string; strategy?: Strategy; idempotencyKeys?: ReadonlyMap<string, string> } {
   if (file && flags.prompt) {
     throw badInput("bad_input", [
       { source: "command line", path: "", message: "give a task file or -p prompts, not both" },
     ]);
   }
-  if (file)
+  if (file) {
+    const source = path.resolve(cwd, file);
+    const document = readTaskDocument(source, defaults);
     return {
-      specs: readTaskFile(path.resolve(cwd, file), { ...defaults, baseDir: cwd }),
-      source: path.resolve(cwd, file),
+      specs: document.specs,
+      source,
+      ...(document.strategy ? { strategy: document.strategy } : {}),
+      idempotencyKeys: document.idempotencyKeys,
     };
+  }
   if (!flags.prompt || flags.prompt.length === 0) {
     throw badInput("bad_input", [
       { source: "command line", path: "", message: "nothing to run: give a task file or -p PROMPT" },
