@@ -4,7 +4,13 @@ import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { type EngineHarness, startHarness } from "../helpers/engine-harness.ts";
 import { closedPort } from "../helpers/free-port.ts";
-import { membersOfGroups } from "../helpers/processes.ts";
+import {
+  isAlive,
+  membersOfGroups,
+  processesOwnedBy,
+  processesRunning,
+  uniqueSleepSeconds,
+} from "../helpers/processes.ts";
 import { waitFor, waitForEvent } from "../helpers/wait-for.ts";
 
 describe("drover run on real opencode serve with the scripted model", () => {
@@ -26,13 +32,15 @@ describe("drover run on real opencode serve with the scripted model", () => {
     });
   });
   afterEach(async () => {
-    // No tool process (bash, …) outlives its attempt: only the servers themselves remain in their groups.
-    await waitFor(
-      () => membersOfGroups(h.serverGroups).every((pid) => h.serverGroups.includes(pid)),
-      10_000,
-    ).catch(() => undefined);
-    const strays = membersOfGroups(h.serverGroups).filter((pid) => !h.serverGroups.includes(pid));
-    assert.deepEqual(strays, [], "processes left behind by the last test");
+    // No tool process (bash, …) outlives its attempt: of what the servers started (in their groups,
+    // or in a tool's own group, found by the markers tools inherit), only the servers remain.
+    const strays = () => {
+      const owner = path.join(h.root, "state", "engines", "opencode");
+      const started = new Set([...membersOfGroups(h.serverGroups), ...processesOwnedBy(owner)]);
+      return [...started].filter((pid) => !h.serverGroups.includes(pid));
+    };
+    await waitFor(() => strays().length === 0, 10_000).catch(() => undefined);
+    assert.deepEqual(strays(), [], "processes left behind by the last test");
   });
   after(async () => {
     const left = await h.close();
@@ -121,15 +129,29 @@ describe("drover run on real opencode serve with the scripted model", () => {
   });
 
   it("times out a task stuck in a long tool, and the tool process is gone", async () => {
-    const results = await h.run([h.task("sleepy", "[[bash sleep 120]]", { timeoutMs: 2500 })]);
+    const sleep = ["sleep", uniqueSleepSeconds(120)];
+    let toolPid: number | undefined;
+    const inTool = waitForEvent(
+      h.app.bus,
+      (e) => e.type === "attempt.progress" && e.taskId === "sleepy" && e.liveness === "in_tool",
+    ).then(async () => {
+      // The tool is running: its process exists before the time limit strikes.
+      await waitFor(() => processesRunning(sleep).length === 1, 10_000);
+      toolPid = processesRunning(sleep)[0];
+    });
+    void inTool.catch(() => undefined); // awaited below; handled now so a failure is reported there
+    const results = await h.run([h.task("sleepy", `[[bash ${sleep.join(" ")}]]`, { timeoutMs: 2500 })]);
+    await inTool;
     assert.equal(results.tasks[0]?.status, "timed_out");
-    const inTool = h.events.find(
+    const progress = h.events.find(
       (e) => e.type === "attempt.progress" && e.batchId === results.batch.id && e.liveness === "in_tool",
     );
     assert.ok(
-      inTool && inTool.type === "attempt.progress" && inTool.tool === "bash",
+      progress && progress.type === "attempt.progress" && progress.tool === "bash",
       "progress showed the bash tool",
     );
+    assert.ok(toolPid, "the sleep ran as a tool process");
+    await waitFor(() => !isAlive(toolPid as number), 10_000);
   });
 
   it("cancels running and queued tasks when the batch is aborted", async () => {

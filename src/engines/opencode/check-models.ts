@@ -1,4 +1,4 @@
-import type { InputIssue } from "../../core/errors.ts";
+import { DroverError, type InputIssue } from "../../core/errors.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 
 export interface ModelUse {
@@ -56,7 +56,57 @@ export async function checkModels(
   return dedupe(issues);
 }
 
-function at(use: ModelUse): { source: string; path: string } {
+export interface AgentUse {
+  agent: string;
+  /** The directory the agent runs in: its `.opencode/agents/*.md` count too. */
+  dir: string;
+  source: string;
+  path: string;
+}
+
+/**
+ * Before anything runs: every agent must be one OpenCode knows in the directory it runs in
+ * (`GET /agent?directory=`: built-in, configured, and that directory's `.opencode/agents/*.md`).
+ */
+export async function checkAgents(server: OpencodeServer, uses: readonly AgentUse[]): Promise<InputIssue[]> {
+  const dirs = [...new Set(uses.map((use) => use.dir))];
+  const listed = new Map(
+    await Promise.all(dirs.map(async (dir) => [dir, await listAgents(server, dir)] as const)),
+  );
+  const issues: InputIssue[] = [];
+  for (const use of uses) {
+    const agents = listed.get(use.dir);
+    if (!agents || agents.all.has(use.agent)) continue;
+    issues.push({
+      ...at(use),
+      message: `unknown agent "${use.agent}" in ${use.dir} (agents there: ${agents.shown.join(", ") || "none"})`,
+    });
+  }
+  return dedupe(issues);
+}
+
+/** Every agent name OpenCode accepts in `dir`, and the ones worth showing (not hidden). */
+async function listAgents(
+  server: OpencodeServer,
+  dir: string,
+): Promise<{ all: Set<string>; shown: string[] }> {
+  const answer = await server.client.app.agents({ directory: dir });
+  if (!answer.data) {
+    throw new DroverError(
+      "engine_unavailable",
+      `OpenCode did not list its agents for ${dir}: ${JSON.stringify(answer.error ?? "no answer")}`,
+    );
+  }
+  return {
+    all: new Set(answer.data.map((agent) => agent.name)),
+    shown: answer.data
+      .filter((agent) => !agent.hidden)
+      .map((agent) => agent.name)
+      .sort(),
+  };
+}
+
+function at(use: { source: string; path: string }): { source: string; path: string } {
   return { source: use.source, path: use.path };
 }
 

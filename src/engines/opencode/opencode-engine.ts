@@ -3,7 +3,7 @@ import type { OpencodeSettings } from "../../config/schema.ts";
 import { errorMessage, type InputIssue } from "../../core/errors.ts";
 import { zeroTokens } from "../../core/liveness.ts";
 import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
-import { checkModels } from "./check-models.ts";
+import { type AgentUse, checkAgents, checkModels } from "./check-models.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { ServerPool, type ServerPoolOptions } from "./server-pool.ts";
 import { runSessionAttempt } from "./session-attempt.ts";
@@ -50,6 +50,10 @@ export class OpencodeServerEngine implements Engine {
   async checkModels(uses: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]> {
     const providers = (this.#options.config.provider ?? {}) as Record<string, unknown>;
     return checkModels(await this.#pool.acquire(), uses, providers);
+  }
+
+  async checkAgents(uses: readonly AgentUse[]): Promise<InputIssue[]> {
+    return checkAgents(await this.#pool.acquire(), uses);
   }
 
   async runAttempt(request: AttemptRequest): Promise<AttemptResult> {

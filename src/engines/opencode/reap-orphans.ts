@@ -1,37 +1,41 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { isRunning } from "./claim-home-dir.ts";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { isRunning, liveClaimHolder } from "./claim-home-dir.ts";
+import { killUntilNoneLeft, listTaggedProcesses, type TaggedProcess } from "./process-table.ts";
+import { readServerRegistry } from "./server-registry.ts";
 
 /**
- * Kills the process groups of servers an earlier drover started under `owner` and left behind
- * (a `kill -9` of drover cannot run its exit hooks). Servers carry `DROVER_OWNER=<owner>` and
- * `DROVER_OWNER_PID` in their environment, so only children of a drover that is gone match. Linux only (/proc); elsewhere it finds none.
- * Returns the pids it killed.
+ * Kills what servers an earlier drover started under `owner` left behind (a `kill -9` of drover
+ * cannot run its exit hooks): the servers, and every tool process they started, found by the
+ * `DROVER_OWNER`, `DROVER_OWNER_PID` and `DROVER_SERVER_ID` their environments carry (Linux only,
+ * /proc; elsewhere it finds none). Spared are processes whose drover still runs, and those of
+ * servers someone adopted: `adopted` here, or recorded in a home a live drover holds. Returns the
+ * pids it killed.
  */
-export function reapOrphanServers(owner: string, keepGroups: ReadonlySet<number> = new Set()): number[] {
-  const marker = `DROVER_OWNER=${owner}\0`;
-  let entries: string[];
+export function reapOrphanServers(owner: string, adopted: ReadonlySet<string> = new Set()): number[] {
+  const spared = new Set([...adopted, ...serversOfLiveDrovers(owner)]);
+  const isOrphan = (p: TaggedProcess) =>
+    p.owner === owner &&
+    !(p.ownerPid !== undefined && isRunning(p.ownerPid)) &&
+    !(p.serverId !== undefined && spared.has(p.serverId));
+  return killUntilNoneLeft(() => listTaggedProcesses().filter(isOrphan));
+}
+
+/**
+ * Ids of the servers recorded in homes a live drover holds. An adopted server still carries the
+ * pid of the drover that crashed, so without this a second drover starting on the same state dir
+ * would reap the servers (and tools) the first one adopted.
+ */
+function serversOfLiveDrovers(owner: string): string[] {
+  let homes: string[];
   try {
-    entries = readdirSync("/proc");
+    homes = readdirSync(owner);
   } catch {
     return [];
   }
-  const killed: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, "latin1");
-      if (!environ.includes(marker)) continue;
-      // Servers of a drover that is still running are not orphans.
-      const ownerPid = Number(/(?:^|\0)DROVER_OWNER_PID=(\d+)/.exec(environ)?.[1]);
-      if (ownerPid && isRunning(ownerPid)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-      if (keepGroups.has(pgid)) continue;
-      process.kill(pgid > 1 ? -pgid : Number(entry), "SIGKILL");
-      killed.push(Number(entry));
-    } catch {
-      // Gone already, or not ours to read.
-    }
-  }
-  return killed;
+  return homes.flatMap((home) => {
+    const dir = path.join(owner, home);
+    if (liveClaimHolder(dir) === undefined) return [];
+    return readServerRegistry(path.join(dir, "server.json")).map((record) => record.serverId);
+  });
 }

@@ -16,7 +16,12 @@ function matches(pattern: string, name: string): boolean {
   return pattern === name;
 }
 
-/** The whole environment of one `opencode serve` child: allowlist, own HOME/XDG, config and password. */
+/**
+ * The whole environment of one `opencode serve` child: allowlist, own HOME/XDG, config and password,
+ * and the markers every process the server starts inherits: `DROVER_OWNER` (the engine root),
+ * `DROVER_OWNER_PID` (this drover) and, added by spawnServer, `DROVER_SERVER_ID`. They are how
+ * drover finds a server's tool processes, even those that left its process group.
+ */
 export function serverEnv(options: {
   parent: NodeJS.ProcessEnv;
   allowlist: readonly string[];

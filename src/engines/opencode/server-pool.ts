@@ -1,21 +1,14 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
 import { DroverError, errorMessage } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
+import { adoptRecordedServer } from "./adopt-server.ts";
+import { attachToServer } from "./attach-server.ts";
 import { claimHomeDir } from "./claim-home-dir.ts";
-import { prepareEngineHome } from "./engine-home.ts";
-import { OpencodeServer } from "./opencode-server.ts";
+import type { OpencodeServer } from "./opencode-server.ts";
 import { reapOrphanServers } from "./reap-orphans.ts";
-import { serverEnv } from "./server-env.ts";
-import { adoptServerProcess, spawnServer } from "./server-process.ts";
-import {
-  isOwnedServer,
-  readServerRegistry,
-  type ServerRecord,
-  writeServerRegistry,
-} from "./server-registry.ts";
+import { writeServerRegistry } from "./server-registry.ts";
+import { startServer } from "./start-server.ts";
 
 export interface ServerPoolOptions {
   settings: OpencodeSettings;
@@ -40,6 +33,10 @@ export class ServerPool {
   readonly #homes = new Map<number, { dir: string; release(): void }>();
   readonly #waiters = new Set<() => void>();
   readonly #passwords = new Map<string, string>();
+  readonly #restarts = new Set<Promise<void>>();
+
+  readonly #streamProblem = (message: string) =>
+    this.#options.report({ type: "warning", code: "event_stream", message });
 
   constructor(options: ServerPoolOptions) {
     this.#options = options;
@@ -48,13 +45,22 @@ export class ServerPool {
   async start(): Promise<void> {
     const { settings } = this.#options;
     if (settings.attach) {
-      this.#install(0, await this.#attach(settings.attach));
+      this.#install(
+        0,
+        await attachToServer({
+          url: settings.attach,
+          env: this.#options.env,
+          startTimeoutMs: settings.startTimeout,
+          onStreamProblem: this.#streamProblem,
+        }),
+      );
     } else {
       const adopted = await Promise.all(Array.from({ length: settings.servers }, (_, i) => this.#adopt(i)));
       adopted.forEach((server, i) => {
         if (server) this.#install(i, server);
       });
-      const keep = new Set(adopted.flatMap((server) => (server?.process ? [server.process.pid] : [])));
+      // Tools of adopted servers carry their server ids and keep running; the rest is orphaned.
+      const keep = new Set(adopted.flatMap((server) => (server?.process ? [server.process.serverId] : [])));
       const reaped = reapOrphanServers(this.#options.root, keep);
       if (reaped.length > 0) {
         this.#options.report({
@@ -74,7 +80,11 @@ export class ServerPool {
         throw failed.reason;
       }
     }
-    this.#healthTimer = setInterval(() => void this.#checkHealth(), settings.healthInterval);
+    this.#healthTimer = setInterval(() => {
+      this.#checkHealth().catch((error: unknown) =>
+        this.#options.report({ type: "warning", code: "health_check_failed", message: errorMessage(error) }),
+      );
+    }, settings.healthInterval);
     this.#healthTimer.unref();
   }
 
@@ -135,9 +145,14 @@ export class ServerPool {
     return this.#servers.filter((server): server is OpencodeServer => server !== undefined);
   }
 
+  /**
+   * Stops every server and whatever they started, then clears their records and releases their
+   * homes, so no later start trusts a pid that may be reused by then.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#healthTimer) clearInterval(this.#healthTimer);
+    await Promise.allSettled([...this.#restarts]);
     await Promise.all(
       this.servers.map(async (server) => {
         await server.stop();
@@ -145,43 +160,24 @@ export class ServerPool {
           this.#options.report({ type: "engine.server", server: server.name, state: "stopped" });
       }),
     );
+    this.#writeRegistry();
+    for (const home of this.#homes.values()) home.release();
+    this.#homes.clear();
   }
 
   async #spawn(index: number): Promise<OpencodeServer> {
-    const { settings, root } = this.#options;
     const name = `opencode-${index + 1}`;
-    const claim = this.#homes.get(index) ?? claimHomeDir(root, name);
+    const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, name);
     this.#homes.set(index, claim);
-    const home = prepareEngineHome(claim.dir);
-    const logDir = path.join(root, "logs");
-    mkdirSync(logDir, { recursive: true });
-    const password = randomBytes(24).toString("base64url");
-    this.#passwords.set(name, password);
     this.#options.report({ type: "engine.server", server: name, state: "starting" });
-    const process = await spawnServer({
-      bin: this.#options.bin,
-      cwd: home.root,
-      env: serverEnv({
-        parent: this.#options.env,
-        allowlist: settings.envPassthrough,
-        home,
-        config: this.#options.config,
-        password,
-        ownerTag: root,
-      }),
-      logFile: path.join(logDir, `${path.basename(claim.dir)}.log`),
-      startTimeoutMs: settings.startTimeout,
-    });
-    const server = new OpencodeServer({
+    const { server, password } = await startServer({
+      ...this.#options,
       name,
-      url: process.url,
-      username: "opencode",
-      password,
-      process,
-      onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
+      homeDir: claim.dir,
+      onStreamProblem: this.#streamProblem,
+      onProcess: (server) => this.#watchExit(index, server),
     });
-    this.#watchExit(index, server);
-    await withTimeout(server.ready, settings.startTimeout, `${name} event stream did not connect`);
+    this.#passwords.set(name, password);
     return server;
   }
 
@@ -196,43 +192,24 @@ export class ServerPool {
         writeServerRegistry(file, []);
         continue;
       }
+      const { pid, serverId } = server.process;
       writeServerRegistry(file, [
-        { name: server.name, dir: home.dir, pid: server.process.pid, url: server.url, password },
+        { name: server.name, dir: home.dir, pid, url: server.url, password, serverId },
       ]);
     }
   }
 
   /** Takes over the server an earlier drover ran in this slot's home, if it is alive and answers. */
   async #adopt(index: number): Promise<OpencodeServer | undefined> {
-    const name = `opencode-${index + 1}`;
-    const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, name);
+    const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, `opencode-${index + 1}`);
     this.#homes.set(index, claim);
-    const record = readServerRegistry(path.join(claim.dir, "server.json")).find(
-      (entry) => entry.dir === claim.dir,
-    );
-    if (!record || !isOwnedServer(record.pid, this.#options.root)) return undefined;
-    const server = new OpencodeServer({
-      name: record.name,
-      url: record.url,
-      username: "opencode",
-      password: record.password,
-      process: adoptServerProcess(record.pid, record.url),
-      onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
+    const adopted = await adoptRecordedServer({
+      homeDir: claim.dir,
+      startTimeoutMs: this.#options.settings.startTimeout,
+      onStreamProblem: this.#streamProblem,
     });
-    if (!(await server.healthy())) {
-      await server.stop();
-      return undefined;
-    }
-    try {
-      await withTimeout(
-        server.ready,
-        this.#options.settings.startTimeout,
-        `${name} event stream did not connect`,
-      );
-    } catch {
-      await server.stop();
-      return undefined;
-    }
+    if (!adopted) return undefined;
+    const { server, record } = adopted;
     this.#passwords.set(record.name, record.password);
     this.#watchExit(index, server);
     this.#options.report({
@@ -259,32 +236,6 @@ export class ServerPool {
     });
   }
 
-  async #attach(url: string): Promise<OpencodeServer> {
-    const env = this.#options.env;
-    const password = env.DROVER_OPENCODE_PASSWORD ?? env.OPENCODE_SERVER_PASSWORD ?? "";
-    const server = new OpencodeServer({
-      name: "attached",
-      url: url.replace(/\/+$/, ""),
-      username: env.OPENCODE_SERVER_USERNAME ?? "opencode",
-      password,
-      onStreamProblem: (message) => this.#options.report({ type: "warning", code: "event_stream", message }),
-    });
-    const healthy = await server.healthy();
-    if (!healthy) {
-      await server.stop();
-      throw new DroverError(
-        "engine_unavailable",
-        `opencode.attach: no healthy OpenCode server at ${url} (is it running, and is DROVER_OPENCODE_PASSWORD or OPENCODE_SERVER_PASSWORD set?)`,
-      );
-    }
-    await withTimeout(
-      server.ready,
-      this.#options.settings.startTimeout,
-      `event stream of ${url} did not connect`,
-    );
-    return server;
-  }
-
   async #checkHealth(): Promise<void> {
     for (const [index, server] of this.#servers.entries()) {
       if (!server || server.lost || this.#stopping) continue;
@@ -305,29 +256,28 @@ export class ServerPool {
     }
   }
 
-  async #replace(index: number, server: OpencodeServer, reason: string): Promise<void> {
-    if (this.#stopping || this.#servers[index] !== server) return;
+  #replace(index: number, server: OpencodeServer, reason: string): Promise<void> {
+    if (this.#stopping || this.#servers[index] !== server) return Promise.resolve();
     this.#servers[index] = undefined;
     server.markLost(reason);
-    await server.stop();
-    try {
-      this.#install(index, await this.#spawn(index));
-    } catch (error) {
-      this.#options.report({ type: "warning", code: "engine_restart_failed", message: errorMessage(error) });
-    }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DroverError("engine_start_failed", message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    const restart = (async () => {
+      try {
+        await server.stop();
+        if (this.#stopping) return;
+        const fresh = await this.#spawn(index);
+        // stop() waits for this restart: a server that comes up after it began is not kept.
+        if (this.#stopping) await fresh.stop();
+        else this.#install(index, fresh);
+      } catch (error) {
+        this.#options.report({
+          type: "warning",
+          code: "engine_restart_failed",
+          message: errorMessage(error),
+        });
+      }
+    })();
+    this.#restarts.add(restart);
+    void restart.finally(() => this.#restarts.delete(restart));
+    return restart;
   }
 }

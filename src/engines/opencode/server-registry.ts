@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import { isServerLeader } from "./process-table.ts";
 
 /** What drover remembers of the servers it runs, so a restarted drover can adopt them. */
 export const ServerRecord = z.object({
@@ -8,6 +9,8 @@ export const ServerRecord = z.object({
   pid: z.number().int(),
   url: z.string(),
   password: z.string(),
+  /** The `DROVER_SERVER_ID` the server and its tools carry: what proves `pid` is still this server. */
+  serverId: z.string(),
 });
 export type ServerRecord = z.infer<typeof ServerRecord>;
 
@@ -29,11 +32,12 @@ export function writeServerRegistry(file: string, records: readonly ServerRecord
   writeFileSync(file, JSON.stringify(records, null, 2), { mode: 0o600 });
 }
 
-/** Whether `pid` is a live process started by drover for this state dir. */
-export function isOwnedServer(pid: number, owner: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, "latin1").includes(`DROVER_OWNER=${owner}\0`);
-  } catch {
-    return false;
-  }
+/**
+ * Whether the recorded server still runs under its pid. A pid alone proves nothing: it may have been
+ * reused, even by another drover's server or a tool of this state dir, which must never be adopted
+ * or signalled. A reused pid lacks the recorded server id, or (a descendant of that server) does
+ * not lead its own process group under that pid.
+ */
+export function isRecordedServer(record: ServerRecord): boolean {
+  return isServerLeader(record.pid, record.serverId);
 }
