@@ -12,6 +12,7 @@ import { runNaive } from "./lib/naive.ts";
 import { runRawSdk } from "./lib/raw-sdk.ts";
 import { availableMemoryMb } from "./lib/rss.ts";
 import { benchPrompt, createBenchEnv, percentile } from "./lib/setup.ts";
+import { measureStartTime } from "./lib/start-time.ts";
 
 interface Row {
   name: string;
@@ -151,6 +152,37 @@ async function latency(): Promise<void> {
   }
 }
 
+async function startTime(): Promise<void> {
+  const env = await createBenchEnv("start");
+  try {
+    const samples = Number(process.env.BENCH_START_SAMPLES ?? 5);
+    log(`start: ${samples} cold drover runs, then ${samples} runs handed to a warm daemon`);
+    const { cold, handed } = await measureStartTime(env, samples);
+    for (const p of [50, 95]) {
+      rows.push({
+        name: "start-to-first-request",
+        metric: `p${p}, cold run`,
+        drover: percentile(cold, p),
+        naive: null,
+        raw: null,
+        unit: "ms",
+        note: "`drover run -p` with a fresh state dir: command start to the task's first model request",
+      });
+      rows.push({
+        name: "start-to-first-request",
+        metric: `p${p}, handed to daemon`,
+        drover: percentile(handed, p),
+        naive: null,
+        raw: null,
+        unit: "ms",
+        note: "`drover run -p` while a daemon runs for the state dir: command start to first request",
+      });
+    }
+  } finally {
+    await env.close();
+  }
+}
+
 async function memory(): Promise<void> {
   for (const n of [20, 100]) {
     const env = await createBenchEnv(`mem-${n}`);
@@ -273,6 +305,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ["throughput-trivial", () => throughput("trivial")],
   ["throughput-tool", () => throughput("tool")],
   ["latency", latency],
+  ["start", startTime],
   ["memory", memory],
   ["overhead", overhead],
   ["pool", poolSize],

@@ -57,7 +57,9 @@ export interface LoadedConfig {
 
 /**
  * The nearest folder at or above `cwd` that holds `drover.json` or a `.drover` state dir, so
- * commands work from any subdirectory of a project. The filesystem root itself is not searched.
+ * commands work from any subdirectory of a project. The search stops at the root of the git
+ * repository it starts in (a project never takes a state dir from outside its repository) and
+ * never looks at the filesystem root itself.
  */
 export function findProjectRoot(cwd: string): string | undefined {
   let dir = path.resolve(cwd);
@@ -65,6 +67,7 @@ export function findProjectRoot(cwd: string): string | undefined {
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     if (existsSync(path.join(dir, defaultConfigFile)) || isDirectory(path.join(dir, ".drover"))) return dir;
+    if (existsSync(path.join(dir, ".git"))) return undefined;
     dir = parent;
   }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { findProjectRoot } from "../../src/config/load.ts";
 import { processesOwnedBy } from "../helpers/processes.ts";
 import { runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
@@ -129,5 +130,23 @@ describe("finding the daemon: project root, --detach, busy port, daemon stop", (
     const again = runDrover(["daemon", "stop"], { cwd: project });
     assert.equal(await again.exited, 1);
     assert.match(again.stderr(), /no drover daemon is running/);
+  });
+});
+
+describe("the project root search stops at the repository", () => {
+  it("does not take a state dir from outside the git repository it starts in", () => {
+    const temp = makeTempDir();
+    try {
+      mkdirSync(path.join(temp.dir, ".drover"));
+      const repo = path.join(temp.dir, "clone");
+      mkdirSync(path.join(repo, ".git"), { recursive: true });
+      mkdirSync(path.join(repo, "src"));
+      assert.equal(findProjectRoot(path.join(repo, "src")), undefined);
+      assert.equal(findProjectRoot(path.join(temp.dir, "elsewhere")), temp.dir);
+      writeFileSync(path.join(repo, "drover.json"), "{}");
+      assert.equal(findProjectRoot(path.join(repo, "src")), repo);
+    } finally {
+      temp.cleanup();
+    }
   });
 });
