@@ -2,13 +2,19 @@ import { Command, CommanderError } from "commander";
 import { DroverError, errorMessage } from "../core/errors.ts";
 import { EventBus } from "../core/events.ts";
 import { registerApiCommands } from "./commands/api-commands.ts";
+import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerDaemonCommand } from "./commands/daemon.ts";
+import { registerInitCommand } from "./commands/init.ts";
+import { registerLogsCommand } from "./commands/logs.ts";
 import { registerMailCommands } from "./commands/mail.ts";
 import { registerMemoryCommands } from "./commands/memory.ts";
 import { registerMockModelCommand } from "./commands/mock-model.ts";
 import { registerPlanCommand } from "./commands/plan.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerRunnerCommands } from "./commands/runner.ts";
+import { registerStatusCommand } from "./commands/status.ts";
+import { registerTaskViewCommands } from "./commands/task-views.ts";
+import { registerWaitCommand } from "./commands/wait.ts";
 import type { CliContext } from "./context.ts";
 import { exitCodeFor, exitCodes } from "./exit-codes.ts";
 
@@ -29,10 +35,16 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerPlanCommand(program, scoped);
   registerDaemonCommand(program, scoped);
   registerApiCommands(program, scoped);
+  registerStatusCommand(program, scoped);
+  registerTaskViewCommands(program, scoped);
+  registerLogsCommand(program, scoped);
+  registerWaitCommand(program, scoped);
   registerRunnerCommands(program, scoped);
   registerMemoryCommands(program, scoped);
   registerMailCommands(program, scoped);
   registerMockModelCommand(program, scoped);
+  registerInitCommand(program, scoped);
+  registerCompletionCommand(program, scoped);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

@@ -15,7 +15,16 @@ export const defaultMailTtlMs = 7 * 86_400_000;
 
 export const SendMail = z.object({
   to: z.string().min(1).describe('A runner name, or "all" for a broadcast.'),
-  from: z.string().min(1).optional(),
+  from: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("The sender: a runner's name, or any name with externalSender."),
+  externalSender: z
+    .boolean()
+    .default(false)
+    .describe("The sender is not a runner (a person, a script, a coordinator): `from` is not checked."),
   type: MailType,
   payload: z
     .string()
@@ -59,6 +68,7 @@ export class Mailbox {
     const secret = findSecret(mail.payload);
     if (secret)
       throw new DroverError("bad_input", `refused: the payload looks like it contains a secret (${secret})`);
+    this.#checkSender(mail.from, mail.externalSender);
     const broadcast = mail.type === "broadcast" || mail.to === "all";
     const recipients = broadcast ? this.#allRunners().filter((name) => name !== mail.from) : [mail.to];
     if (!broadcast && !this.#runnerExists(mail.to))
@@ -77,6 +87,19 @@ export class Mailbox {
     }));
     this.#table.insert(rows);
     return rows.map((row) => ({ ...row, status: "unread" }));
+  }
+
+  /**
+   * A sender named as a runner must be one, so a misspelt name is caught rather than stored; anyone
+   * else (a person, a script) says so with `externalSender`.
+   */
+  #checkSender(from: string | undefined, external: boolean): void {
+    if (!from || external || this.#runnerExists(from)) return;
+    const runners = this.#allRunners();
+    throw new DroverError(
+      "bad_input",
+      `--from: no runner "${from}" (runners: ${runners.join(", ") || "none"}); a sender who is not a runner needs --external-sender ("externalSender": true in the API)`,
+    );
   }
 
   /** Messages of a runner (or all), unread first by priority; expired ones only when asked. */

@@ -1,17 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DroverConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
-import { badInput, DroverError } from "../core/errors.ts";
-import { newId } from "../core/ids.ts";
-import type { Outcome } from "../core/outcome.ts";
-import { type Mailbox, renderMail } from "../mailbox/mailbox.ts";
+import { DroverError } from "../core/errors.ts";
+import type { Mailbox } from "../mailbox/mailbox.ts";
 import type { MemoryService } from "../memory/memory-service.ts";
-import { secretIssue } from "../security/secret-issue.ts";
 import type { RunnerRecord, RunnerRunRecord, Store } from "../store/store.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
-import { type AgentDefinition, parseAgentFile, renderAgentFile } from "./agent-file.ts";
-import { renderRunnerContext } from "./runner-context.ts";
+import { type AgentDefinition, renderAgentFile } from "./agent-file.ts";
+import { readAgentFiles, type SkippedAgentFile } from "./read-agent-files.ts";
+import { type RunnerRunOptions, type RunnerRunResult, runAsRunner, runIsLive } from "./run-as-runner.ts";
+import { type AgentFileState, agentFileState, removeAgentFile, writeAgentFile } from "./runner-agent-file.ts";
 
 const namePattern = /^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/;
 
@@ -25,14 +24,15 @@ export interface RunnerInput {
   settings?: Record<string, unknown>;
 }
 
-export interface RunnerRunResult {
-  run: RunnerRunRecord;
-  status: string;
-  outcome?: Outcome;
-  sessionId?: string;
-  mailDelivered: number;
-  memoriesUsed: number;
-  learningsStored: number;
+/** What `destroy` did; the agent file is deleted only if drover wrote it and it is unchanged. */
+export interface DestroyedRunner {
+  name: string;
+  agentFile?: AgentFileState & { removed: boolean };
+}
+
+export interface ImportedAgents {
+  imported: RunnerRecord[];
+  skipped: SkippedAgentFile[];
 }
 
 /**
@@ -68,12 +68,23 @@ export class RunnerService {
     this.#home = path.join(deps.stateDir, "runners");
   }
 
-  create(input: RunnerInput): RunnerRecord {
+  /** What `create` checks before storing anything: a valid, free name and an existing directory. */
+  validateCreate(input: RunnerInput): void {
     checkName(input.name);
     if (this.#store.runners.get(input.name))
       throw new DroverError("conflict", `runner "${input.name}" exists already (use drover runner edit)`);
-    if (input.dir && !existsSync(input.dir))
-      throw new DroverError("bad_input", `--dir: directory does not exist: ${input.dir}`);
+    checkDir(input.dir);
+  }
+
+  /** What `edit` checks before changing anything: the runner exists, a new directory exists. */
+  validateEdit(name: string, changes: Omit<RunnerInput, "name">): RunnerRecord {
+    const runner = this.get(name);
+    checkDir(changes.dir);
+    return runner;
+  }
+
+  create(input: RunnerInput): RunnerRecord {
+    this.validateCreate(input);
     this.#store.runners.insert(
       {
         name: input.name,
@@ -90,15 +101,16 @@ export class RunnerService {
   }
 
   edit(name: string, changes: Omit<RunnerInput, "name">): RunnerRecord {
-    this.get(name);
-    if (changes.dir && !existsSync(changes.dir))
-      throw new DroverError("bad_input", `--dir: directory does not exist: ${changes.dir}`);
+    const before = this.validateEdit(name, changes);
     this.#store.runners.update(
       name,
       { ...changes, ...(changes.dir ? { dir: path.resolve(changes.dir) } : {}) },
       this.#clock.now(),
     );
-    return this.#sync(name);
+    const after = this.#sync(name);
+    // Moved to another directory: drover's unchanged agent file in the old one goes.
+    if (before.dir && before.dir !== after.dir) removeAgentFile(before.dir, name);
+    return after;
   }
 
   get(name: string): RunnerRecord {
@@ -116,15 +128,21 @@ export class RunnerService {
     return this.#store.runners.runs(name, limit);
   }
 
-  destroy(name: string): void {
+  destroy(name: string): DestroyedRunner {
     const runner = this.get(name);
-    if (runner.activeRun && this.#runIsLive(runner.activeRun)) {
+    if (runner.activeRun && runIsLive(this.#store, runner.activeRun)) {
       throw new DroverError("conflict", `runner "${name}" is running (${runner.activeRun}); stop it first`);
     }
     this.#store.runners.delete(name);
     rmSync(path.join(this.#home, name), { recursive: true, force: true });
-    // The agent file drover kept in sync for this runner goes with it.
-    if (runner.dir) rmSync(path.join(runner.dir, ".opencode", "agents", `${name}.md`), { force: true });
+    // Only a file drover wrote and nobody changed since goes with the runner; a person's file stays.
+    return { name, ...(runner.dir ? { agentFile: removeAgentFile(runner.dir, name) } : {}) };
+  }
+
+  /** The runner's agent file in its directory and whose it is (undefined without a directory). */
+  agentFileState(name: string): AgentFileState | undefined {
+    const runner = this.get(name);
+    return runner.dir ? agentFileState(runner.dir, name) : undefined;
   }
 
   /** The OpenCode agent definition of a runner (markdown with frontmatter). */
@@ -133,19 +151,22 @@ export class RunnerService {
     return renderAgentFile(toAgent(runner));
   }
 
-  /** Creates runners from `.opencode/agents/*.md` (or `.opencode/agent/`) under `dir`. */
-  importAgents(dir: string): RunnerRecord[] {
-    const created: RunnerRecord[] = [];
-    for (const folder of [".opencode/agents", ".opencode/agent"]) {
-      const full = path.join(dir, folder);
-      if (!existsSync(full)) continue;
-      for (const file of readdirSync(full).filter((entry) => entry.endsWith(".md"))) {
-        const name = file.slice(0, -3);
-        if (!namePattern.test(name) || this.#store.runners.get(name)) continue;
-        const agent = parseAgentFile(name, readFileSync(path.join(full, file), "utf8"));
-        created.push(
+  /**
+   * Creates runners from `.opencode/agents/*.md` (or `.opencode/agent/`) under `dir`. The files stay
+   * the user's: drover never rewrites or deletes them.
+   */
+  importAgents(dir: string): ImportedAgents {
+    const { agents, skipped } = readAgentFiles(dir);
+    const imported: RunnerRecord[] = [];
+    for (const agent of agents) {
+      if (!namePattern.test(agent.name)) {
+        skipped.push({ file: agent.file, reason: `"${agent.name}" is not a valid runner name` });
+      } else if (this.#store.runners.get(agent.name)) {
+        skipped.push({ file: agent.file, reason: `runner "${agent.name}" exists already` });
+      } else {
+        imported.push(
           this.create({
-            name,
+            name: agent.name,
             description: agent.description,
             ...(agent.model ? { model: agent.model } : {}),
             instructions: agent.instructions,
@@ -155,140 +176,22 @@ export class RunnerService {
         );
       }
     }
-    return created;
+    return { imported, skipped };
   }
 
-  /**
-   * Runs a prompt as the runner. Runs of one runner are serialized: with `wait`, a second run
-   * waits for the first; otherwise it is refused with a clear message.
-   */
-  async run(
-    name: string,
-    prompt: string,
-    options: { continue?: boolean; wait?: boolean; timeoutMs?: number } = {},
-  ): Promise<RunnerRunResult> {
-    const secret = secretIssue({
-      source: `runner "${name}"`,
-      path: "prompt",
-      what: `the prompt for runner "${name}"`,
-      text: prompt,
-    });
-    if (secret) throw badInput("bad_input", [secret]);
-    const supervisor = this.#supervisor;
-    if (!supervisor)
-      throw new DroverError("internal", "runner runs need the engine (createApp, not openState)");
-    const runId = newId("run");
-    const lockInput = { id: runId, prompt, continued: options.continue === true, pid: process.pid };
-    for (;;) {
-      const runner = this.get(name);
-      if (this.#store.runners.lock(name, lockInput, this.#clock.now())) break;
-      const holder = runner.activeRun ? this.#store.runners.getRun(runner.activeRun) : undefined;
-      if (runner.activeRun && !this.#runIsLive(runner.activeRun)) {
-        // The run's process died: release its lock so the runner is not stuck forever.
-        this.#store.runners.finish(name, runner.activeRun, { status: "failed" }, this.#clock.now());
-        continue;
-      }
-      if (!options.wait) {
-        throw new DroverError(
-          "conflict",
-          `runner "${name}" is busy with run ${runner.activeRun ?? "?"} (started ${holder ? new Date(holder.startedAt).toISOString() : "just now"}); use --wait to queue behind it`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const runner = this.#sync(name);
-    let status = "failed";
-    let outcome: Outcome | undefined;
-    let sessionId: string | undefined;
-    let server: string | undefined;
-    let mailDelivered = 0;
-    let learningsStored = 0;
-    let memoriesUsed = 0;
-    try {
-      if (options.continue && !runner.lastSessionId) {
-        throw new DroverError(
-          "bad_input",
-          `runner "${name}" has no session to continue yet; run it once without --continue`,
-        );
-      }
-      const mail = this.#mailbox.claimForRun(name, runId);
-      const memories = this.#memory.recall({ namespace: name, query: prompt, limit: 5, shared: true });
-      memoriesUsed = memories.length;
-      const mailText = renderMail(mail);
-      const system = renderRunnerContext({
-        name,
-        instructions: runner.instructions,
-        memories,
-        ...(mailText ? { mail: mailText } : {}),
-      });
-      const { batchId } = supervisor.submit({
-        source: `runner:${name}`,
-        specs: [
-          {
-            id: name,
-            prompt,
-            title: `runner/${name}`,
-            dir: runner.dir ?? process.cwd(),
-            model: runner.model ?? this.#config.model,
-            ...(runner.agent ? { agent: runner.agent } : {}),
-            files: [],
-            timeoutMs: options.timeoutMs ?? this.#config.taskTimeout,
-            dependsOn: [],
-            system,
-            ...(options.continue && runner.lastSessionId
-              ? {
-                  continueSession: {
-                    sessionId: runner.lastSessionId,
-                    ...(runner.lastServer ? { server: runner.lastServer } : {}),
-                  },
-                }
-              : {}),
-          },
-        ],
-      });
-      this.#store.runners.attachBatch(runId, batchId);
-      await supervisor.whenBatchDone(batchId);
-      const task = this.#store.getTask({ batchId, taskId: name });
-      status = task?.state ?? "failed";
-      outcome = task?.outcome;
-      sessionId = task?.sessionId;
-      server = task?.sessionServer;
-      mailDelivered = this.#mailbox.settleRun(runId, status === "succeeded");
-      for (const learning of status === "succeeded" ? (outcome?.learnings ?? []) : []) {
-        try {
-          if (
-            !this.#memory.store({ namespace: name, content: learning, type: "learning", tags: ["learning"] })
-              .duplicate
-          )
-            learningsStored++;
-        } catch {
-          // A learning that looks like a secret is dropped, never stored.
-        }
-      }
-    } finally {
-      if (status !== "succeeded") this.#mailbox.settleRun(runId, false);
-      this.#store.runners.finish(
-        name,
-        runId,
-        {
-          status,
-          ...(sessionId ? { sessionId } : {}),
-          ...(server ? { server } : {}),
-          ...(outcome ? { outcome } : {}),
-        },
-        this.#clock.now(),
-      );
-    }
-    const run = this.#store.runners.getRun(runId) as RunnerRunRecord;
-    return {
-      run,
-      status,
-      ...(outcome ? { outcome } : {}),
-      ...(sessionId ? { sessionId } : {}),
-      mailDelivered,
-      memoriesUsed,
-      learningsStored,
+  /** Runs a prompt as the runner (see runAsRunner): serialized per runner, with its memory and mail. */
+  run(name: string, prompt: string, options: RunnerRunOptions = {}): Promise<RunnerRunResult> {
+    const deps = {
+      store: this.#store,
+      supervisor: this.#supervisor,
+      memory: this.#memory,
+      mailbox: this.#mailbox,
+      clock: this.#clock,
+      config: this.#config,
+      get: (runner: string) => this.get(runner),
+      sync: (runner: string) => this.#sync(runner),
     };
+    return runAsRunner(deps, name, prompt, options);
   }
 
   /** Aborts the runner's live run (in this process, or by signalling the process that runs it). */
@@ -335,28 +238,13 @@ export class RunnerService {
       path.join(folder, "config.json"),
       `${JSON.stringify({ ...runner, instructions: undefined }, null, 2)}\n`,
     );
-    if (runner.dir) {
-      const agents = path.join(runner.dir, ".opencode", "agents");
-      mkdirSync(agents, { recursive: true });
-      writeFileSync(path.join(agents, `${name}.md`), renderAgentFile(toAgent(runner)));
-    }
+    if (runner.dir) writeAgentFile(runner.dir, name, renderAgentFile(toAgent(runner)));
     return runner;
   }
 
   #fileIsNewer(file: string, than: number): boolean {
     try {
       return Math.floor(statSync(file).mtimeMs) > than;
-    } catch {
-      return false;
-    }
-  }
-
-  #runIsLive(runId: string): boolean {
-    const run = this.#store.runners.getRun(runId);
-    if (!run || run.status !== "running") return false;
-    try {
-      process.kill(run.pid, 0);
-      return true;
     } catch {
       return false;
     }
@@ -370,6 +258,10 @@ function checkName(name: string): void {
       `runner name "${name}": start with a letter; then letters, digits, "_" or "-" (40 at most)`,
     );
   }
+}
+
+function checkDir(dir: string | undefined): void {
+  if (dir && !existsSync(dir)) throw new DroverError("bad_input", `--dir: directory does not exist: ${dir}`);
 }
 
 function toAgent(runner: RunnerRecord): AgentDefinition {

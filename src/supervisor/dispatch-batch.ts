@@ -1,4 +1,4 @@
-import { badInput } from "../core/errors.ts";
+import { badInput, type InputIssue } from "../core/errors.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import type { Engine } from "../engines/contract.ts";
 import type { Strategy } from "../queue/strategy.ts";
@@ -18,15 +18,38 @@ export interface DispatchBatchOptions {
   onBatch?: (batchId: string) => void;
 }
 
-/** Checks that the engine knows every task's model before anything is stored or started. */
+/** Models and agents to check before anything runs, each with where it was asked for. */
+export interface EngineChoices {
+  models: { model: string; source: string; path: string }[];
+  agents: { agent: string; dir: string; source: string; path: string }[];
+}
+
+/** Every unknown model, unreachable provider and unknown agent among `choices`, found by asking the engine. */
+export async function findChoiceIssues(engine: Engine, choices: EngineChoices): Promise<InputIssue[]> {
+  const [modelIssues, agentIssues] = await Promise.all([
+    choices.models.length > 0 ? engine.checkModels(choices.models) : [],
+    choices.agents.length > 0 ? engine.checkAgents(choices.agents) : [],
+  ]);
+  return [...modelIssues, ...agentIssues];
+}
+
+/**
+ * Checks that the engine knows every task's model, and every task's agent in the task's directory,
+ * before anything is stored or started; every problem is reported at once.
+ */
 export async function checkTaskModels(
   engine: Engine,
   specs: readonly TaskSpec[],
   source: string,
 ): Promise<void> {
-  const uses = specs.map((spec, index) => ({ model: spec.model, source, path: `tasks[${index}].model` }));
+  const choices: EngineChoices = {
+    models: specs.map((spec, index) => ({ model: spec.model, source, path: `tasks[${index}].model` })),
+    agents: specs.flatMap((spec, index) =>
+      spec.agent ? [{ agent: spec.agent, dir: spec.dir, source, path: `tasks[${index}].agent` }] : [],
+    ),
+  };
   const [issues] = await Promise.all([
-    engine.checkModels(uses),
+    findChoiceIssues(engine, choices),
     engine.prepare(specs.map((spec) => spec.dir)),
   ]);
   if (issues.length > 0) throw badInput("bad_input", issues);

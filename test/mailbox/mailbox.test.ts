@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { Clock } from "../../src/core/clock.ts";
+import { DroverError } from "../../src/core/errors.ts";
 import { EventBus } from "../../src/core/events.ts";
 import { Mailbox, renderMail } from "../../src/mailbox/mailbox.ts";
 import { Store } from "../../src/store/store.ts";
@@ -99,6 +100,29 @@ describe("mailbox", () => {
       /secret/,
     );
     assert.throws(() => mailbox.ack("msg_nope"), /no message/);
+  });
+
+  it("refuses a sender that is not a runner unless it is marked external", () => {
+    assert.throws(
+      () => mailbox.send({ to: "writer", from: "reveiwer", type: "request", payload: "typo in the sender" }),
+      (error: unknown) =>
+        error instanceof DroverError &&
+        error.code === "bad_input" &&
+        /no runner "reveiwer" \(runners: coordinator, reviewer, writer\).*--external-sender/.test(
+          error.message,
+        ),
+    );
+    assert.equal(mailbox.check({ to: "writer" }).length, 0, "nothing was stored");
+    const [fromPerson] = mailbox.send({
+      to: "writer",
+      from: "release-manager",
+      externalSender: true,
+      type: "request",
+      payload: "Please tag v2",
+    });
+    assert.equal(fromPerson?.from, "release-manager");
+    assert.equal(mailbox.send({ to: "writer", from: "reviewer", type: "request", payload: "ok" }).length, 1);
+    assert.equal(mailbox.send({ to: "writer", type: "request", payload: "anonymous" }).length, 1);
   });
 
   it("expires messages after their TTL: never delivered, then pruned", () => {

@@ -111,6 +111,7 @@ describe("runners (real OpenCode + scripted model)", () => {
     mailbox.send({
       to: "inbox",
       from: "coordinator",
+      externalSender: true,
       type: "task_dispatch",
       payload: "Please review PR #77",
       priority: "high",
@@ -174,7 +175,7 @@ describe("runners (real OpenCode + scripted model)", () => {
     writeFileSync(path.join(h.workDir, ".opencode", "agents", "sec.md"), text);
     const imported = runners.importAgents(h.workDir);
     assert.deepEqual(
-      imported.map((r) => r.name),
+      imported.imported.map((r) => r.name),
       ["sec"],
     );
     assert.equal(runners.get("sec").instructions, "Find vulnerabilities.");

@@ -9,12 +9,13 @@ import { addStateOptions, output, type StateFlags, withState } from "./state-hel
 
 export function registerMailCommands(program: Command, context: CliContext): void {
   const mail = program.command("mail").description("The mailbox between runners");
-  addStateOptions(mail.command("send"))
+  addStateOptions(mail.command("send").description("send a message to a runner, or to all of them"))
     .requiredOption("--to <runner>", 'recipient runner, or "all"')
     .requiredOption("--type <type>", MailType.options.join(" | "))
     .requiredOption("--payload <text>", "the message")
     .option("--priority <p>", "high | normal | low", "normal")
-    .option("--from <runner>", "sender")
+    .option("--from <runner>", "sender: a runner's name (checked), or any name with --external-sender")
+    .option("--external-sender", "the sender is not a runner (a person, a script, a coordinator)")
     .option("--ttl <duration>", "time to live (default 7 days)")
     .action(
       (
@@ -24,6 +25,7 @@ export function registerMailCommands(program: Command, context: CliContext): voi
           payload: string;
           priority: string;
           from?: string;
+          externalSender?: boolean;
           ttl?: string;
         },
       ) =>
@@ -46,12 +48,13 @@ export function registerMailCommands(program: Command, context: CliContext): voi
             payload: flags.payload,
             priority: priority.data,
             ...(flags.from ? { from: flags.from } : {}),
+            ...(flags.externalSender ? { externalSender: true } : {}),
             ...(ttlMs ? { ttlMs } : {}),
           });
           output(context, flags, sent, sent.map((m) => `sent ${m.id} to ${m.to}`).join("\n"));
         }),
     );
-  addStateOptions(mail.command("check"))
+  addStateOptions(mail.command("check").description("list messages (a runner's, or all), unread first"))
     .option("--to <runner>", "only this runner's mail")
     .option("--unread", "only unread messages")
     .action((flags: StateFlags & { to?: string; unread?: boolean }) =>
@@ -63,19 +66,27 @@ export function registerMailCommands(program: Command, context: CliContext): voi
         output(context, flags, messages, messages.map(describeMail).join("\n") || "no messages");
       }),
     );
-  addStateOptions(mail.command("read").argument("<id>")).action((id: string, flags: StateFlags) =>
+  addStateOptions(
+    mail.command("read").description("show a message with its payload; marks it read").argument("<id>"),
+  ).action((id: string, flags: StateFlags) =>
     withState(flags, context, ({ mailbox }) => {
       const message = mailbox.read(id);
       output(context, flags, message, `${describeMail(message)}\n\n${message.payload}`);
     }),
   );
-  addStateOptions(mail.command("ack").argument("<id>")).action((id: string, flags: StateFlags) =>
-    withState(flags, context, ({ mailbox }) => {
-      mailbox.ack(id);
-      output(context, flags, { acked: id }, `acknowledged ${id}`);
-    }),
+  addStateOptions(mail.command("ack").description("acknowledge a message").argument("<id>")).action(
+    (id: string, flags: StateFlags) =>
+      withState(flags, context, ({ mailbox }) => {
+        mailbox.ack(id);
+        output(context, flags, { acked: id }, `acknowledged ${id}`);
+      }),
   );
-  addStateOptions(mail.command("archive").argument("[id]"))
+  addStateOptions(
+    mail
+      .command("archive")
+      .description("archive a message, or a runner's read mail with --to")
+      .argument("[id]"),
+  )
     .option("--to <runner>", "archive this runner's read mail")
     .action((id: string | undefined, flags: StateFlags & { to?: string }) =>
       withState(flags, context, ({ mailbox }) => {
@@ -83,7 +94,7 @@ export function registerMailCommands(program: Command, context: CliContext): voi
         output(context, flags, { archived: n }, `archived ${n} message(s)`);
       }),
     );
-  addStateOptions(mail.command("prune"))
+  addStateOptions(mail.command("prune").description("mark expired mail; delete archived and expired mail"))
     .option("--older-than-days <n>", "delete archived and expired mail older than this", "7")
     .action((flags: StateFlags & { olderThanDays: string }) =>
       withState(flags, context, ({ mailbox }) => {

@@ -5,7 +5,9 @@ import { addStateOptions, output, type StateFlags, withState } from "./state-hel
 
 export function registerMemoryCommands(program: Command, context: CliContext): void {
   const memory = program.command("memory").description("Namespaced memory with full-text recall");
-  addStateOptions(memory.command("store"))
+  addStateOptions(
+    memory.command("store").description("remember something in a namespace (secrets are refused)"),
+  )
     .requiredOption("--namespace <name>", "namespace (a runner's name, or shared)")
     .requiredOption("--content <text>", "what to remember")
     .option("--tags <list>", "comma-separated tags")
@@ -26,7 +28,9 @@ export function registerMemoryCommands(program: Command, context: CliContext): v
         );
       }),
     );
-  addStateOptions(memory.command("recall"))
+  addStateOptions(
+    memory.command("recall").description("find what a namespace remembers about a query (full text, ranked)"),
+  )
     .requiredOption("--namespace <name>", "namespace")
     .requiredOption("-q, --query <text>", "what to look for")
     .option("--limit <n>", "most results", "5")
@@ -51,7 +55,7 @@ export function registerMemoryCommands(program: Command, context: CliContext): v
         );
       }),
     );
-  addStateOptions(memory.command("list"))
+  addStateOptions(memory.command("list").description("list memories, newest first"))
     .option("--namespace <name>", "only this namespace")
     .option("--limit <n>", "most entries", "50")
     .action((flags: StateFlags & { namespace?: string; limit: string }) =>
@@ -70,13 +74,19 @@ export function registerMemoryCommands(program: Command, context: CliContext): v
         );
       }),
     );
-  addStateOptions(memory.command("forget").argument("<id>")).action((id: string, flags: StateFlags) =>
-    withState(flags, context, ({ memory: service }) => {
-      service.forget(positive(id, "id"));
-      output(context, flags, { forgotten: Number(id) }, `forgot memory ${id}`);
-    }),
+  addStateOptions(memory.command("forget").description("delete one memory").argument("<id>")).action(
+    (id: string, flags: StateFlags) =>
+      withState(flags, context, ({ memory: service }) => {
+        service.forget(positive(id, "id"));
+        output(context, flags, { forgotten: Number(id) }, `forgot memory ${id}`);
+      }),
   );
-  addStateOptions(memory.command("feedback").argument("<id>"))
+  addStateOptions(
+    memory
+      .command("feedback")
+      .description("mark a memory useful or useless (ranks it up or down)")
+      .argument("<id>"),
+  )
     .option("--useful", "it helped: rank it higher")
     .option("--useless", "it did not: rank it lower")
     .action((id: string, flags: StateFlags & { useful?: boolean; useless?: boolean }) =>
@@ -87,7 +97,11 @@ export function registerMemoryCommands(program: Command, context: CliContext): v
         output(context, flags, { id: Number(id), useful: flags.useful === true }, `noted`);
       }),
     );
-  addStateOptions(memory.command("prune"))
+  addStateOptions(
+    memory
+      .command("prune")
+      .description("drop the least useful memories beyond the caps, or those not recalled for N days"),
+  )
     .option("--namespace <name>", "only this namespace")
     .option("--older-than-days <n>", "drop entries not recalled for this many days")
     .action((flags: StateFlags & { namespace?: string; olderThanDays?: string }) =>
@@ -101,16 +115,17 @@ export function registerMemoryCommands(program: Command, context: CliContext): v
         output(context, flags, { removed }, `pruned ${removed} memory(ies)`);
       }),
     );
-  addStateOptions(memory.command("namespaces")).action((flags: StateFlags) =>
-    withState(flags, context, ({ memory: service }) => {
-      const all = service.namespaces();
-      output(
-        context,
-        flags,
-        all,
-        all.map((n) => `${n.namespace}  ${n.count} entries, ${n.bytes} bytes`).join("\n") || "no memories",
-      );
-    }),
+  addStateOptions(memory.command("namespaces").description("list namespaces with their sizes")).action(
+    (flags: StateFlags) =>
+      withState(flags, context, ({ memory: service }) => {
+        const all = service.namespaces();
+        output(
+          context,
+          flags,
+          all,
+          all.map((n) => `${n.namespace}  ${n.count} entries, ${n.bytes} bytes`).join("\n") || "no memories",
+        );
+      }),
   );
 }
 

@@ -3,9 +3,12 @@ import path from "node:path";
 import type { Command } from "commander";
 import { parseDuration } from "../../core/duration.ts";
 import { DroverError } from "../../core/errors.ts";
+import { runnerChoices } from "../../runners/runner-choices.ts";
 import type { RunnerRecord } from "../../store/store.ts";
 import type { CliContext } from "../context.ts";
 import { describeEvent } from "../render/describe-event.ts";
+import { checkRunnerChoices, checkRunnerChoicesWithEngine } from "./runner-checks.ts";
+import { registerRunnerDestroy, withAgentFileNote } from "./runner-destroy.ts";
 import { addStateOptions, output, type StateFlags, withApp, withState } from "./state-helpers.ts";
 
 interface RunnerFlags extends StateFlags {
@@ -14,6 +17,8 @@ interface RunnerFlags extends StateFlags {
   agent?: string;
   dir?: string;
   instructions?: string;
+  /** false with --no-check: do not start OpenCode to check --model and --agent. */
+  check: boolean;
 }
 
 export function registerRunnerCommands(program: Command, context: CliContext): void {
@@ -26,7 +31,11 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .option("--model <provider/model>", "model (default: config model)")
       .option("--agent <name>", "OpenCode agent")
       .option("--dir <path>", "working directory (its .opencode/agents/NAME.md is written)")
-      .option("--instructions <file>", "AGENTS.md instructions from this file");
+      .option("--instructions <file>", "AGENTS.md instructions from this file")
+      .option(
+        "--no-check",
+        "do not start OpenCode to check --model and --agent (they are checked again at run)",
+      );
   const fields = (flags: RunnerFlags) => ({
     ...(flags.description !== undefined ? { description: flags.description } : {}),
     ...(flags.model ? { model: flags.model } : {}),
@@ -37,19 +46,55 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       : {}),
   });
 
-  definition(runner.command("create").argument("<name>")).action((name: string, flags: RunnerFlags) =>
-    withState(flags, context, ({ runners }) => {
-      const created = runners.create({ name, ...fields(flags) });
-      output(context, flags, created, `created runner ${name}`);
-    }),
-  );
-  definition(runner.command("edit").argument("<name>")).action((name: string, flags: RunnerFlags) =>
-    withState(flags, context, ({ runners }) => {
-      const edited = runners.edit(name, fields(flags));
-      output(context, flags, edited, `updated runner ${name}`);
-    }),
-  );
-  addStateOptions(runner.command("list")).action((flags: StateFlags) =>
+  definition(
+    runner
+      .command("create")
+      .description("create a runner (model and agent checked with OpenCode)")
+      .argument("<name>"),
+  ).action(async (name: string, flags: RunnerFlags) => {
+    const input = { name, ...fields(flags) };
+    await withState(flags, context, ({ runners }) => runners.validateCreate(input));
+    if (flags.check)
+      await checkRunnerChoicesWithEngine(flags, context, runnerChoices(input, context.cwd, "flags"));
+    await withState(flags, context, ({ runners }) => {
+      const created = runners.create(input);
+      const agentFile = runners.agentFileState(name);
+      output(
+        context,
+        flags,
+        { ...created, agentFile },
+        withAgentFileNote(`created runner ${name}`, agentFile),
+      );
+    });
+  });
+  definition(
+    runner
+      .command("edit")
+      .description("change a runner's description, model, agent, directory or instructions")
+      .argument("<name>"),
+  ).action(async (name: string, flags: RunnerFlags) => {
+    const changes = fields(flags);
+    if (flags.check && (changes.model || changes.agent || changes.dir)) {
+      const current = await withState(flags, context, ({ runners }) => runners.validateEdit(name, changes));
+      const merged = { ...current, ...changes };
+      const choices = runnerChoices(merged, context.cwd, "flags");
+      // Only what this edit changes is checked now; the rest was checked when it was set.
+      if (!changes.model) choices.models = [];
+      if (!changes.agent && !changes.dir) choices.agents = [];
+      await checkRunnerChoicesWithEngine(flags, context, choices);
+    }
+    await withState(flags, context, ({ runners }) => {
+      const edited = runners.edit(name, changes);
+      const agentFile = runners.agentFileState(name);
+      output(
+        context,
+        flags,
+        { ...edited, agentFile },
+        withAgentFileNote(`updated runner ${name}`, agentFile),
+      );
+    });
+  });
+  addStateOptions(runner.command("list").description("list the runners")).action((flags: StateFlags) =>
     withState(flags, context, ({ runners }) => {
       const all = runners.list();
       output(
@@ -60,7 +105,9 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       );
     }),
   );
-  addStateOptions(runner.command("status").argument("<name>")).action((name: string, flags: StateFlags) =>
+  addStateOptions(
+    runner.command("status").description("a runner's settings and its last runs").argument("<name>"),
+  ).action((name: string, flags: StateFlags) =>
     withState(flags, context, ({ runners }) => {
       const record = runners.get(name);
       const recent = runners.runs(name, 5);
@@ -78,7 +125,13 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       );
     }),
   );
-  addStateOptions(runner.command("run").argument("<name>").argument("<prompt...>"))
+  addStateOptions(
+    runner
+      .command("run")
+      .description("run a prompt as the runner (one run at a time per runner)")
+      .argument("<name>")
+      .argument("<prompt...>"),
+  )
     .option("--continue", "continue the runner's last session")
     .option("--wait", "if the runner is busy, wait for its run instead of refusing")
     .option("--timeout <duration>", "time limit of the run")
@@ -91,10 +144,10 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
         const timeoutMs = flags.timeout ? parseDuration(flags.timeout) : undefined;
         if (flags.timeout && !timeoutMs)
           throw new DroverError("bad_input", `--timeout: "${flags.timeout}" is not a duration`);
-        const code = await withApp(flags, context, [], async (app) => {
-          const record = app.runners.get(name);
-          if (record.model)
-            await app.engine.checkModels([{ model: record.model, source: `runner ${name}`, path: "model" }]);
+        // An unknown runner is reported before OpenCode starts; its model's provider must be enabled.
+        const record = await withState(flags, context, ({ runners }) => runners.get(name));
+        const code = await withApp(flags, context, record.model ? [record.model] : [], async (app) => {
+          await checkRunnerChoices(app.engine, runnerChoices(record, context.cwd, "fields"));
           const result = await app.runners.run(name, words.join(" "), {
             ...(flags.continue ? { continue: true } : {}),
             ...(flags.wait ? { wait: true } : {}),
@@ -111,7 +164,12 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
         context.setExitCode(code);
       },
     );
-  addStateOptions(runner.command("logs").argument("<name>"))
+  addStateOptions(
+    runner
+      .command("logs")
+      .description("a runner's runs, or the live run's events with -f")
+      .argument("<name>"),
+  )
     .option("-f, --follow", "follow the live run's events")
     .action(async (name: string, flags: StateFlags & { follow?: boolean }) => {
       await withState(flags, context, async ({ runners, store }) => {
@@ -149,18 +207,15 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
         remove();
       });
     });
-  addStateOptions(runner.command("stop").argument("<name>")).action((name: string, flags: StateFlags) =>
+  addStateOptions(
+    runner.command("stop").description("abort the runner's live run").argument("<name>"),
+  ).action((name: string, flags: StateFlags) =>
     withState(flags, context, ({ runners }) => {
       const stopped = runners.stop(name);
       output(context, flags, { stopped }, stopped ? `stopping ${name}'s run` : `${name} has no live run`);
     }),
   );
-  addStateOptions(runner.command("destroy").argument("<name>")).action((name: string, flags: StateFlags) =>
-    withState(flags, context, ({ runners }) => {
-      runners.destroy(name);
-      output(context, flags, { destroyed: name }, `destroyed runner ${name}`);
-    }),
-  );
+  registerRunnerDestroy(runner, context);
   addStateOptions(
     runner.command("agent").description("print the runner's OpenCode agent definition").argument("<name>"),
   ).action((name: string, flags: StateFlags) =>
@@ -172,17 +227,18 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
   addStateOptions(
     runner
       .command("import")
-      .description("create runners from .opencode/agents/*.md")
+      .description("create runners from .opencode/agents/*.md (the files stay yours)")
       .argument("[dir]", "project directory", "."),
   ).action((dir: string, flags: StateFlags) =>
     withState(flags, context, ({ runners }) => {
-      const created = runners.importAgents(path.resolve(context.cwd, dir));
-      output(
-        context,
-        flags,
-        created,
-        created.length ? `imported ${created.map((r) => r.name).join(", ")}` : "no new agents to import",
-      );
+      const result = runners.importAgents(path.resolve(context.cwd, dir));
+      const lines = [
+        result.imported.length
+          ? `imported ${result.imported.map((r) => r.name).join(", ")}`
+          : "no new agents to import",
+        ...result.skipped.map((skip) => `skipped ${skip.file}: ${skip.reason}`),
+      ];
+      output(context, flags, result, lines.join("\n"));
     }),
   );
 }
