@@ -48,10 +48,10 @@ export async function checkTaskModels(
       spec.agent ? [{ agent: spec.agent, dir: spec.dir, source, path: `tasks[${index}].agent` }] : [],
     ),
   };
-  const [issues] = await Promise.all([
-    findChoiceIssues(engine, choices),
-    engine.prepare(specs.map((spec) => spec.dir)),
-  ]);
+  // Warming each directory (a throwaway first turn) goes on beside the batch instead of before it:
+  // the first task need not wait for it (fast start); it only takes the one-time cost off later ones.
+  void engine.prepare(specs.map((spec) => spec.dir)).catch(() => undefined);
+  const issues = await findChoiceIssues(engine, choices);
   if (issues.length > 0) throw badInput("bad_input", issues);
 }
 
