@@ -5,6 +5,7 @@ import type { DroverEventBody } from "../../core/events.ts";
 import { adoptRecordedServer } from "./adopt-server.ts";
 import { attachToServer } from "./attach-server.ts";
 import { claimHomeDir } from "./claim-home-dir.ts";
+import { firstToSucceed } from "./first-to-succeed.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { reapOrphanServers } from "./reap-orphans.ts";
 import { writeServerRegistry } from "./server-registry.ts";
@@ -70,15 +71,7 @@ export class ServerPool {
         });
       }
       const missing = adopted.flatMap((server, i) => (server ? [] : [i]));
-      const started = await Promise.allSettled(missing.map((i) => this.#spawn(i)));
-      started.forEach((result, n) => {
-        if (result.status === "fulfilled") this.#install(missing[n] as number, result.value);
-      });
-      const failed = started.find((result) => result.status === "rejected");
-      if (failed && failed.status === "rejected") {
-        await this.stop();
-        throw failed.reason;
-      }
+      await this.#startMissing(missing, adopted.some(Boolean));
     }
     this.#healthTimer = setInterval(() => {
       this.#checkHealth().catch((error: unknown) =>
@@ -86,6 +79,33 @@ export class ServerPool {
       );
     }, settings.healthInterval);
     this.#healthTimer.unref();
+  }
+
+  /**
+   * Starts the servers at `missing`. The pool is ready as soon as one server is (work can begin on
+   * it while the others boot); the rest join as they come up, a failure among them is a warning.
+   * Only when none can start does start() fail. `stop()` waits for servers still booting.
+   */
+  async #startMissing(missing: readonly number[], haveOne: boolean): Promise<void> {
+    if (missing.length === 0) return;
+    const spawns = missing.map((index) => {
+      const spawned = this.#spawn(index).then((server) => this.#install(index, server));
+      const tracked = spawned.catch(() => undefined);
+      this.#restarts.add(tracked);
+      void tracked.finally(() => this.#restarts.delete(tracked));
+      return spawned;
+    });
+    const first = haveOne ? undefined : await firstToSucceed(spawns);
+    if (first && !first.ok) {
+      await this.stop();
+      throw first.error;
+    }
+    for (const spawned of spawns) {
+      spawned.catch((error: unknown) => {
+        if (this.#stopping) return;
+        this.#options.report({ type: "warning", code: "server_start_failed", message: errorMessage(error) });
+      });
+    }
   }
 
   /** The healthy server with the fewest running attempts, or undefined while none is up. */
