@@ -116,7 +116,9 @@ export interface Engine {
   readonly name: string;
   start(): Promise<void>;
   /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
-  checkModels(models: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]>;
+  checkModels(
+    models: readonly { model: string; source: string; path: string; dir?: string }[],
+  ): Promise<InputIssue[]>;
   /** Unknown agents: each must exist in the directory it runs in (that directory's own agents count). */
   checkAgents(
     agents: readonly { agent: string; dir: string; source: string; path: string }[],

@@ -20,7 +20,7 @@ export interface DispatchBatchOptions {
 
 /** Models and agents to check before anything runs, each with where it was asked for. */
 export interface EngineChoices {
-  models: { model: string; source: string; path: string }[];
+  models: { model: string; source: string; path: string; dir?: string }[];
   agents: { agent: string; dir: string; source: string; path: string }[];
 }
 
@@ -43,7 +43,12 @@ export async function checkTaskModels(
   source: string,
 ): Promise<void> {
   const choices: EngineChoices = {
-    models: specs.map((spec, index) => ({ model: spec.model, source, path: `tasks[${index}].model` })),
+    models: specs.map((spec, index) => ({
+      model: spec.model,
+      source,
+      path: `tasks[${index}].model`,
+      dir: spec.dir,
+    })),
     agents: specs.flatMap((spec, index) =>
       spec.agent ? [{ agent: spec.agent, dir: spec.dir, source, path: `tasks[${index}].agent` }] : [],
     ),

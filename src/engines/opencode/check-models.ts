@@ -5,6 +5,11 @@ export interface ModelUse {
   model: string;
   source: string;
   path: string;
+  /**
+   * The directory the model is used in: providers are listed there (a project's own config may add
+   * some), which also boots OpenCode's instance for it, so the first session there starts at once.
+   */
+  dir?: string;
 }
 
 /**
@@ -17,15 +22,24 @@ export async function checkModels(
   providerConfig: Record<string, unknown>,
 ): Promise<InputIssue[]> {
   const issues: InputIssue[] = [];
-  const listed = await server.client.config.providers();
-  const known = new Map<string, Set<string>>();
-  for (const provider of listed.data?.providers ?? []) {
-    known.set(provider.id, new Set(Object.keys(provider.models ?? {})));
-  }
+  const dirs = [...new Set(uses.map((use) => use.dir))];
+  const knownIn = new Map(
+    await Promise.all(
+      dirs.map(async (dir) => {
+        const listed = await server.client.config.providers(dir ? { directory: dir } : undefined);
+        const known = new Map<string, Set<string>>();
+        for (const provider of listed.data?.providers ?? []) {
+          known.set(provider.id, new Set(Object.keys(provider.models ?? {})));
+        }
+        return [dir, known] as const;
+      }),
+    ),
+  );
   const probed = new Map<string, Promise<string | undefined>>();
   for (const use of uses) {
     const [providerId, ...rest] = use.model.split("/") as [string, ...string[]];
     const modelId = rest.join("/");
+    const known = knownIn.get(use.dir) ?? new Map<string, Set<string>>();
     const models = known.get(providerId);
     if (!models) {
       const available = [...known.keys()].join(", ") || "none";

@@ -3,7 +3,7 @@ import type { OpencodeSettings } from "../../config/schema.ts";
 import { errorMessage, type InputIssue } from "../../core/errors.ts";
 import { zeroTokens } from "../../core/liveness.ts";
 import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
-import { type AgentUse, checkAgents, checkModels } from "./check-models.ts";
+import { type AgentUse, checkAgents, checkModels, type ModelUse } from "./check-models.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { ServerPool, type ServerPoolOptions } from "./server-pool.ts";
 import { runSessionAttempt } from "./session-attempt.ts";
@@ -47,7 +47,7 @@ export class OpencodeServerEngine implements Engine {
     return this.#pool.start();
   }
 
-  async checkModels(uses: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]> {
+  async checkModels(uses: readonly ModelUse[]): Promise<InputIssue[]> {
     const providers = (this.#options.config.provider ?? {}) as Record<string, unknown>;
     return checkModels(await this.#pool.acquire(), uses, providers);
   }
