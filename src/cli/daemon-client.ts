@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { DroverError } from "../core/errors.ts";
+import { isProcessAlive } from "../core/process-alive.ts";
 import { readApiToken } from "../security/api-token.ts";
 
 export const DaemonInfo = z.object({ pid: z.number(), url: z.string(), startedAt: z.number() });
@@ -77,14 +78,5 @@ export class DaemonClient {
       });
     }
     return payload as T;
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -3,17 +3,10 @@ import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, w
 import { createServer } from "node:net";
 import path from "node:path";
 import { DroverError } from "../core/errors.ts";
+import { isProcessAlive } from "../core/process-alive.ts";
 import { readDaemonInfo } from "./daemon-client.ts";
 
-/** Whether a process with this pid exists (signal 0 probes without signalling). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { isProcessAlive };
 
 /** Who listens on a TCP port, read from /proc (Linux; elsewhere undefined). */
 export function findPortHolder(port: number): { pid: number; command: string; cwd?: string } | undefined {

@@ -22,13 +22,43 @@ export function markBatchFinished(db: Db, batchId: string, finishedAt: number): 
 }
 
 export function getBatch(db: Db, batchId: string): BatchRecord | undefined {
-  const row = sql(db, "select id, source, created_at, finished_at from batches where id = ?").get(batchId) as
-    | { id: string; source: string; created_at: number; finished_at: number | null }
-    | undefined;
-  if (!row) return undefined;
+  const row = sql(
+    db,
+    "select id, source, owner, strategy, created_at, finished_at from batches where id = ?",
+  ).get(batchId) as BatchRow | undefined;
+  return row ? toBatch(row) : undefined;
+}
+
+/** Unfinished batches read from `source` (a task file's path), newest first. */
+export function listUnfinishedBatches(db: Db, source: string): BatchRecord[] {
+  const rows = sql(
+    db,
+    `select id, source, owner, strategy, created_at, finished_at from batches
+       where source = ? and finished_at is null order by created_at desc`,
+  ).all(source) as BatchRow[];
+  return rows.map(toBatch);
+}
+
+/** Hands a batch to another supervisor (resuming the batch of a `drover run` that died). */
+export function setBatchOwner(db: Db, batchId: string, owner: string): void {
+  sql(db, "update batches set owner = ? where id = ?").run(owner, batchId);
+}
+
+interface BatchRow {
+  id: string;
+  source: string;
+  owner: string | null;
+  strategy: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+function toBatch(row: BatchRow): BatchRecord {
   return {
     id: row.id,
     source: row.source,
+    ...(row.owner ? { owner: row.owner } : {}),
+    ...(row.strategy ? { strategy: row.strategy } : {}),
     createdAt: row.created_at,
     ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
   };

@@ -15,7 +15,14 @@ import {
   type StoredTranscript,
   setAttemptSession,
 } from "./attempts.ts";
-import { type BatchRecord, getBatch, insertBatch, markBatchFinished } from "./batches.ts";
+import {
+  type BatchRecord,
+  getBatch,
+  insertBatch,
+  listUnfinishedBatches,
+  markBatchFinished,
+  setBatchOwner,
+} from "./batches.ts";
 import { type Db, openDatabase, sql } from "./database.ts";
 import { appendEvent, type ListEventsFilter, listEvents } from "./events.ts";
 import { MailTable } from "./mail.ts";
@@ -331,6 +338,16 @@ export class Store {
 
   getBatch(batchId: string): BatchRecord | undefined {
     return getBatch(this.#db, batchId);
+  }
+
+  /** Unfinished batches of a source (a task file's path), newest first. */
+  listUnfinishedBatches(source: string): BatchRecord[] {
+    return listUnfinishedBatches(this.#db, source);
+  }
+
+  /** Makes `owner` the supervisor of a batch (taking over from one that is gone). */
+  setBatchOwner(batchId: string, owner: string): void {
+    this.#guard.write(() => setBatchOwner(this.#db, batchId, owner));
   }
 
   listBatches(limit = 50): BatchRecord[] {

@@ -1,10 +1,12 @@
 import type { DroverConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import { DroverError, errorMessage } from "../core/errors.ts";
+import { every } from "../core/every.ts";
 import { newId } from "../core/ids.ts";
 import { zeroTokens } from "../core/liveness.ts";
 import type { Outcome } from "../core/outcome.ts";
 import { agentReportJsonSchema } from "../core/outcome-schema.ts";
+import { isProcessAlive } from "../core/process-alive.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
 import type { AttemptResult, AttemptStop, Engine } from "../engines/contract.ts";
@@ -116,7 +118,7 @@ export class Supervisor {
   readonly #instance = newId("run");
   #timer: { cancel(): void } | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
-  #heartbeat: NodeJS.Timeout | undefined;
+  #heartbeat: { cancel(): void } | undefined;
   #tickQueued = false;
   #stopping = false;
   #started = false;
@@ -148,17 +150,41 @@ export class Supervisor {
     }
     for (const batch of this.#batches.values()) this.#checkBatchDone(batch);
     const { leaseTtl } = this.#deps.config;
-    this.#heartbeat = setInterval(
-      () => {
-        try {
-          this.#deps.store.renewLeases(this.#instance, this.#deps.clock.now() + leaseTtl);
-        } catch (error) {
-          this.#warn("lease_heartbeat", error);
-        }
-      },
+    this.#heartbeat = every(
+      this.#deps.clock,
       Math.max(50, Math.floor(leaseTtl / 3)),
+      () => this.#deps.store.renewLeases(this.#instance, this.#deps.clock.now() + leaseTtl),
+      (error) => this.#warn("lease_heartbeat", error),
     );
-    this.#heartbeat.unref();
+    this.#kick();
+  }
+
+  /**
+   * Takes over an unfinished batch whose supervisor is gone (a `drover run` killed with -9):
+   * becomes its owner, follows the sessions still alive, retries the attempts whose session is
+   * gone, and runs the rest. Refused while the batch's own supervisor still runs it.
+   */
+  async adoptBatch(batchId: string): Promise<void> {
+    const { store, owner, clock } = this.#deps;
+    const record = store.getBatch(batchId);
+    if (!record) throw new DroverError("not_found", `no batch ${batchId}`);
+    if (record.finishedAt)
+      throw new DroverError("conflict", `batch ${batchId} has finished; nothing to resume`);
+    if (this.#batches.has(batchId)) return;
+    const holder = record.owner;
+    if (holder && holder !== owner && supervisorStillRuns(holder, store.listTasks(batchId), clock.now())) {
+      throw new DroverError(
+        "conflict",
+        `batch ${batchId} is still being run by ${describeOwner(holder)}; wait for it, or cancel it`,
+      );
+    }
+    store.setBatchOwner(batchId, owner);
+    this.#loadBatch(batchId);
+    for (const task of store.listTasks(batchId)) {
+      if (task.state === "running") await this.#recover(task);
+    }
+    const live = this.#batches.get(batchId);
+    if (live) this.#checkBatchDone(live);
     this.#kick();
   }
 
@@ -327,7 +353,7 @@ export class Supervisor {
   async stop(mode: "cancel" | "handback", graceMs = 0): Promise<void> {
     this.#stopping = true;
     this.#timer?.cancel();
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat?.cancel();
     const running = [...this.#running.values()];
     if (mode === "handback" && graceMs > 0 && running.length > 0) {
       await Promise.race([
@@ -353,7 +379,7 @@ export class Supervisor {
     this.#halted = true;
     this.#stopping = true;
     this.#timer?.cancel();
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat?.cancel();
     const stop: AttemptStop = { kind: "shutdown", message: error.message };
     for (const task of this.#tasks.values()) task.controller?.abort(stop);
     for (const batch of this.#batches.values()) {
@@ -593,7 +619,7 @@ export class Supervisor {
           store.reportEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
       })
       .then((result) => this.#settle(task, attemptId, startedAt, result))
-      .catch((error: unknown) => this.#warn("attempt_settle", error, task.key.taskId))
+      .catch((error: unknown) => this.#settleFailed(task, attemptId, startedAt, error))
       .finally(() => {
         timer.cancel();
         delete task.controller;
@@ -645,6 +671,41 @@ export class Supervisor {
     task.failedRequests = failedRequests;
     this.#apply(task, state, patch, pendingKind);
     if (isFinal(state)) this.#afterFinal(task, state);
+  }
+
+  /**
+   * Settling threw (a bug, or storage trouble): the attempt is closed as a retryable failure so the
+   * task moves on instead of staying `running` and its batch never ending. If even that cannot be
+   * written, the task is failed in memory so the batch still ends.
+   */
+  #settleFailed(task: LiveTask, attemptId: string, startedAt: number, error: unknown): void {
+    this.#warn("attempt_settle", error, task.key.taskId);
+    if (this.#halted || task.state !== "running") return;
+    try {
+      this.#settle(task, attemptId, startedAt, {
+        status: "failed",
+        failure: {
+          type: "internal",
+          message: `settling the attempt failed: ${errorMessage(error)}`,
+          retryable: true,
+        },
+        tokens: zeroTokens(),
+        cost: 0,
+        finalText: "",
+        filesChanged: [],
+      });
+    } catch (again) {
+      this.#warn("attempt_settle", again, task.key.taskId);
+      if (task.state !== "running") return;
+      try {
+        this.#move(task, "failed", `settling the attempt failed: ${errorMessage(error)}`);
+      } catch {
+        task.state = "failed";
+        const batch = this.#batches.get(task.key.batchId);
+        if (batch) setState(batch, task.key.taskId, "failed");
+      }
+      this.#afterFinal(task, "failed");
+    }
   }
 
   /** Turns a decision into the task's next state and stored fields. */
@@ -900,6 +961,23 @@ export class Supervisor {
 }
 
 const providerOf = (model: string) => model.split("/")[0] as string;
+
+/**
+ * Whether the supervisor `owner` still runs its batch: a daemon always counts as running; a
+ * `drover run` (`run:<pid>:<ts>`) while its process lives and some running task's lease is fresh.
+ */
+function supervisorStillRuns(owner: string, tasks: readonly TaskRecord[], now: number): boolean {
+  const pid = Number(/^run:(\d+):/.exec(owner)?.[1]);
+  if (!pid) return true;
+  if (!isProcessAlive(pid)) return false;
+  const running = tasks.filter((task) => task.state === "running");
+  return running.length === 0 || running.some((task) => (task.leaseUntil ?? 0) > now);
+}
+
+function describeOwner(owner: string): string {
+  const pid = /^run:(\d+):/.exec(owner)?.[1];
+  return pid ? `drover run (pid ${pid})` : `the ${owner}`;
+}
 
 /** Records a task's state in its batch's mirror, keeping the count of unfinished tasks. */
 function setState(batch: LiveBatch, taskId: string, state: TaskState): void {

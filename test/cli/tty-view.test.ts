@@ -21,6 +21,7 @@ function runInTerminal(command: string, cwd: string): Promise<{ code: number | n
 }
 
 const rowPattern = /^[▶·✓✗⊘⏱−] /;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping the terminal's escape codes is the point
 const plain = (line: string) => line.replace(/\x1b\[\d*[A-Za-z]/g, "").replace(/\r/g, "");
 
 describe("the live view on a terminal (pseudo-terminal)", () => {

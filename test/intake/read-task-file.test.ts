@@ -155,7 +155,12 @@ describe("task files", () => {
       ].join("\n"),
       expect: [/YAML aliases expand too far \(more than 1000 uses of anchored values/, /billion laughs/],
     },
-    { name: "no tasks", file: "t.yaml", text: "tasks: []\n", expect: [/tasks: `tasks` must list at least one task/] },
+    {
+      name: "no tasks",
+      file: "t.yaml",
+      text: "tasks: []\n",
+      expect: [/tasks: `tasks` must list at least one task/],
+    },
   ];
   for (const bad of badInputs) {
     it(`rejects ${bad.name}, naming file and field`, () => {

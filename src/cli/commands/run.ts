@@ -10,6 +10,7 @@ import { readTaskDocument } from "../../intake/read-task-file.ts";
 import { resolveTaskSpecs } from "../../intake/resolve-task-specs.ts";
 import { TaskFile } from "../../intake/task-file-schema.ts";
 import type { Strategy } from "../../queue/strategy.ts";
+import { buildBatchResults } from "../../supervisor/batch-results.ts";
 import { dispatchBatch } from "../../supervisor/dispatch-batch.ts";
 import { checkWritableFile } from "../check-writable-file.ts";
 import type { CliContext } from "../context.ts";
@@ -18,6 +19,7 @@ import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
+import { findResumableBatch, readBatchForResume } from "./resume.ts";
 import { runViaDaemon } from "./run-via-daemon.ts";
 
 interface RunFlags {
@@ -35,6 +37,9 @@ interface RunFlags {
   servers?: string;
   allowSecrets?: boolean;
   local?: boolean;
+  resume?: boolean;
+  /** Set by `drover resume BATCH`: finish this batch instead of reading tasks. */
+  resumeBatch?: string;
 }
 
 export function registerRunCommand(program: Command, context: CliContext): void {
@@ -52,12 +57,31 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option("-o, --out <file>", "where to write the results", "results.json")
     .option("--servers <n>", "how many opencode serve processes to start")
     .option("--local", "run in this process even when a daemon runs for the state dir")
+    .option(
+      "--resume",
+      "finish this file's unfinished batch whose drover run died, instead of starting a new one",
+    )
     .option("--allow-secrets", "accept -p prompts that look like they contain a secret (refused by default)")
     .option("--json", "print one JSON event per line instead of the live view")
     .option("--config <file>", "config file (default: ./drover.json)")
     .option("--state-dir <dir>", "state directory (default: .drover)")
     .action(async (file: string | undefined, flags: RunFlags) => {
       context.setExitCode(await runCommand(file, flags, context));
+    });
+  program
+    .command("resume")
+    .description(
+      "Finish a batch whose `drover run` died (kill -9, lost machine): follow live sessions, retry the rest",
+    )
+    .argument("<batch>", "the batch id (see `drover status` or `drover ls`)")
+    .option("-o, --out <file>", "where to write the results", "results.json")
+    .option("--json", "print one JSON event per line instead of the live view")
+    .option("--config <file>", "config file (default: drover.json of this project)")
+    .option("--state-dir <dir>", "state directory (default: .drover of this project)")
+    .action(async (batch: string, flags: RunFlags) => {
+      context.setExitCode(
+        await runCommand(undefined, { ...flags, resumeBatch: batch, local: true }, context),
+      );
     });
 }
 
@@ -82,7 +106,22 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     timeoutMs: config.taskTimeout,
     ...(config.agent ? { agent: config.agent } : {}),
   };
-  const { specs, source, strategy, idempotencyKeys } = readTasks(file, flags, defaults, context.cwd);
+  const read: ReadTasks = flags.resumeBatch
+    ? readBatchForResume(loaded, flags.resumeBatch)
+    : readTasks(file, flags, defaults, context.cwd);
+  const { specs, source, strategy, idempotencyKeys } = read;
+  const resumable = file && !flags.resumeBatch ? findResumableBatch(loaded, source) : undefined;
+  if (flags.resume && !resumable) {
+    throw badInput("bad_input", [
+      { source: "--resume", path: "", message: `no unfinished batch of ${source} whose drover run died` },
+    ]);
+  }
+  const resumeBatch = flags.resumeBatch ?? (flags.resume ? resumable : undefined);
+  if (resumable && !flags.resume) {
+    context.stderr.write(
+      `drover: batch ${resumable} of this file did not finish (its drover run is gone); \`drover run ${file} --resume\` or \`drover resume ${resumable}\` finishes it. Starting a new batch.\n`,
+    );
+  }
   // Checked before any work: a results path that cannot be written must not cost the batch.
   const outFile = path.resolve(context.cwd, flags.out ?? "results.json");
   checkWritableFile(outFile, "-o/--out");
@@ -93,7 +132,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     progress ? (event) => progress.handle(event) : jsonLinesWriter((line) => context.stdout.write(line)),
   );
   progress?.addTasks(specs.map((spec) => spec.id));
-  const daemon = flags.local ? undefined : DaemonClient.find(loaded.stateDir);
+  const daemon = flags.local || resumeBatch ? undefined : DaemonClient.find(loaded.stateDir);
   if (daemon) {
     progress?.start();
     try {
@@ -145,20 +184,22 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     progress?.note(`drover: ${specs.length} tasks, up to ${config.capacity.maxWorkers} at once`);
     await app.supervisor.start();
     const { supervisor } = app;
-    const results = await dispatchBatch({
-      store: app.store,
-      engine: app.engine,
-      supervisor: app.supervisor,
-      specs,
-      source,
-      ...(strategy ? { strategy } : {}),
-      onBatch: (batchId) => {
-        const cancel = () =>
-          supervisor.cancelBatch(batchId, (controller.signal.reason as AttemptStop).message);
-        if (controller.signal.aborted) cancel();
-        else controller.signal.addEventListener("abort", cancel, { once: true });
-      },
-    });
+    const onBatch = (batchId: string) => {
+      const cancel = () => supervisor.cancelBatch(batchId, (controller.signal.reason as AttemptStop).message);
+      if (controller.signal.aborted) cancel();
+      else controller.signal.addEventListener("abort", cancel, { once: true });
+    };
+    const results = resumeBatch
+      ? await resumeInProcess(app, resumeBatch, onBatch)
+      : await dispatchBatch({
+          store: app.store,
+          engine: app.engine,
+          supervisor: app.supervisor,
+          specs,
+          source,
+          ...(strategy ? { strategy } : {}),
+          onBatch,
+        });
     writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
     progress?.stop();
     const summary = renderSummary(results, outFile);
@@ -183,12 +224,31 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   }
 }
 
+/** Takes the batch over from the `drover run` that died and waits until it ends. */
+async function resumeInProcess(
+  app: Awaited<ReturnType<typeof createApp>>,
+  batchId: string,
+  onBatch: (batchId: string) => void,
+) {
+  await app.supervisor.adoptBatch(batchId);
+  onBatch(batchId);
+  await app.supervisor.whenBatchDone(batchId);
+  return buildBatchResults(app.store, batchId);
+}
+
+interface ReadTasks {
+  specs: TaskSpec[];
+  source: string;
+  strategy?: Strategy;
+  idempotencyKeys?: ReadonlyMap<string, string>;
+}
+
 function readTasks(
   file: string | undefined,
   flags: RunFlags,
   defaults: { model: string; timeoutMs: number; agent?: string },
   cwd: string,
-): { specs: TaskSpec[]; source: string; strategy?: Strategy; idempotencyKeys?: ReadonlyMap<string, string> } {
+): ReadTasks {
   if (file && flags.prompt) {
     throw badInput("bad_input", [
       { source: "command line", path: "", message: "give a task file or -p prompts, not both" },
