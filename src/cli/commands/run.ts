@@ -2,13 +2,11 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { createApp } from "../../app.ts";
-import { loadConfig, zodIssues } from "../../config/load.ts";
+import { loadConfig } from "../../config/load.ts";
 import { badInput } from "../../core/errors.ts";
 import type { TaskSpec } from "../../core/task-spec.ts";
 import type { AttemptStop } from "../../engines/contract.ts";
 import { readTaskDocument } from "../../intake/read-task-file.ts";
-import { resolveTaskSpecs } from "../../intake/resolve-task-specs.ts";
-import { TaskFile } from "../../intake/task-file-schema.ts";
 import type { Strategy } from "../../queue/strategy.ts";
 import { buildBatchResults } from "../../supervisor/batch-results.ts";
 import { dispatchBatch } from "../../supervisor/dispatch-batch.ts";
@@ -19,6 +17,7 @@ import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
+import { promptTaskSpecs } from "./prompt-tasks.ts";
 import { findResumableBatch, readBatchForResume } from "./resume.ts";
 import { runViaDaemon } from "./run-via-daemon.ts";
 
@@ -269,23 +268,11 @@ function readTasks(
       { source: "command line", path: "", message: "nothing to run: give a task file or -p PROMPT" },
     ]);
   }
-  const raw = {
-    ...(flags.allowSecrets ? { defaults: { allowSecrets: true } } : {}),
-    tasks: flags.prompt.map((prompt, i) => ({
-      id: `p${i + 1}`,
-      prompt,
-      ...(flags.dir ? { dir: flags.dir } : {}),
-    })),
-  };
-  const parsed = TaskFile.safeParse(raw);
-  if (!parsed.success)
-    throw badInput(
-      "bad_input",
-      zodIssues(parsed.error, () => "-p"),
-    );
-  const issues: { source: string; path: string; message: string }[] = [];
-  const specs = resolveTaskSpecs(parsed.data, { ...defaults, baseDir: cwd }, "-p", issues);
-  if (issues.length > 0) throw badInput("bad_input", issues);
+  const specs = promptTaskSpecs(
+    flags.prompt,
+    { ...(flags.dir ? { dir: flags.dir } : {}), ...(flags.allowSecrets ? { allowSecrets: true } : {}) },
+    { ...defaults, baseDir: cwd },
+  );
   return { specs, source: "-p" };
 }
 

@@ -1,5 +1,6 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isProcessAlive } from "../../core/process-alive.ts";
 
 /** How old an empty or unreadable claim file must be before it counts as abandoned. */
 const abandonedClaimMs = 10_000;
@@ -97,11 +98,5 @@ function readClaim(lock: string): { text: string; pid: number | undefined; ageMs
   }
 }
 
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** Whether a process runs with this pid (kept under this name for the engine's callers). */
+export const isRunning = isProcessAlive;
