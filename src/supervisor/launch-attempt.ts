@@ -1,0 +1,112 @@
+import { newId } from "../core/ids.ts";
+import { agentReportJsonSchema } from "../core/outcome-schema.ts";
+import type { AttemptStop } from "../engines/contract.ts";
+import type { AttemptKind } from "../store/store.ts";
+import { buildTaskPrompt } from "./build-prompt.ts";
+import { settleAttempt, settleFailed } from "./settle-attempt.ts";
+import { keyOf, type LiveBatch, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
+import { moveTask } from "./task-bookkeeping.ts";
+
+// Starting an attempt (lease, attempt row, prompt, session carried over) and running it on the
+// engine under the task's time limit; what happens after is settling's job.
+
+/** Claims a ready task and starts its next attempt (fresh, continuation, recovery or escalation). */
+export function launchAttempt(core: SupervisorCore, task: LiveTask): void {
+  const { config, store, clock, engine } = core.deps;
+  const kind: AttemptKind =
+    task.pendingKind ?? (task.freshAttempts > 0 && task.model !== task.spec.model ? "escalation" : "fresh");
+  const isFresh = kind === "fresh" || kind === "escalation";
+  const freshAttempts = isFresh ? task.freshAttempts + 1 : task.freshAttempts;
+  moveTask(core, task, "running", undefined, {
+    leaseOwner: core.instance,
+    leaseUntil: clock.now() + config.leaseTtl,
+    freshAttempts,
+    ...(isFresh ? { continuations: 0, sessionId: null, sessionServer: null } : {}),
+  });
+  task.freshAttempts = freshAttempts;
+  if (isFresh) {
+    task.continuations = 0;
+    delete task.sessionId;
+    delete task.sessionServer;
+  }
+  const batch = core.batches.get(task.key.batchId) as LiveBatch;
+  const attemptId = newId("att");
+  const prompt =
+    task.pendingPrompt ?? buildTaskPrompt(task.spec, batch.specs, config.outcome === "structured");
+  store.startAttempt(task.key, attemptId, engine.name, kind, task.model, prompt);
+  // A runner's `--continue` starts its first attempt in the runner's last session.
+  const carried = isFresh && task.freshAttempts === 1 ? task.spec.continueSession : undefined;
+  const sessionId = isFresh ? carried?.sessionId : task.sessionId;
+  const server = isFresh ? carried?.server : task.sessionServer;
+  runAttempt(core, task, attemptId, clock.now(), {
+    prompt,
+    mode: "prompt",
+    ...(sessionId ? { sessionId } : {}),
+    ...(server ? { server } : {}),
+  });
+}
+
+/** Runs (or, in follow mode, re-follows) an attempt and settles its result; tracked in `core.running`. */
+export function runAttempt(
+  core: SupervisorCore,
+  task: LiveTask,
+  attemptId: string,
+  startedAt: number,
+  how: { prompt: string; mode: "prompt" | "follow"; sessionId?: string; server?: string },
+): void {
+  const { config, store, clock, engine } = core.deps;
+  const controller = new AbortController();
+  task.controller = controller;
+  const remaining = Math.max(1, task.spec.timeoutMs - (clock.now() - startedAt));
+  const timer = clock.setTimeout(() => {
+    if (!controller.signal.aborted) {
+      controller.abort({
+        kind: "timeout",
+        message: `time limit of ${Math.round(task.spec.timeoutMs / 1000)}s reached`,
+      } satisfies AttemptStop);
+    }
+  }, remaining);
+  const id = keyOf(task.key);
+  const run = engine
+    .runAttempt({
+      taskId: task.key.taskId,
+      attemptId,
+      prompt: how.prompt,
+      title: task.spec.title,
+      dir: task.spec.dir,
+      model: task.model,
+      ...(task.spec.agent ? { agent: task.spec.agent } : {}),
+      ...(task.spec.system ? { system: task.spec.system } : {}),
+      files: how.mode === "prompt" && !how.sessionId ? task.spec.files : [],
+      ...(how.sessionId ? { sessionId: how.sessionId } : {}),
+      ...(how.server ? { server: how.server } : {}),
+      mode: how.mode,
+      startedAt,
+      ...(config.outcome === "structured" ? { reportSchema: agentReportJsonSchema() } : {}),
+      parkRateLimitAfterMs: config.parkRateLimitAfter,
+      maxFailedRequests: Math.max(1, config.retry.providerRequests - task.failedRequests),
+      signal: controller.signal,
+      onSession: (sessionId, server) => {
+        task.sessionId = sessionId;
+        task.sessionServer = server;
+        try {
+          store.recordSession(task.key, attemptId, sessionId, server);
+        } catch (error) {
+          core.warn("record_session", error, task.key.taskId);
+        }
+      },
+      onProgress: (progress) =>
+        store.reportEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
+    })
+    .then((result) => settleAttempt(core, task, attemptId, startedAt, result))
+    .catch((error: unknown) => settleFailed(core, task, attemptId, startedAt, error))
+    // Even the fallback can fail (the batch's end cannot be written): a warning, never a rejection.
+    .catch((error: unknown) => core.warn("attempt_settle", error, task.key.taskId))
+    .finally(() => {
+      timer.cancel();
+      delete task.controller;
+      core.running.delete(id);
+      core.kick();
+    });
+  core.running.set(id, run);
+}
