@@ -82,7 +82,9 @@ function taskTexts(task: TaskEntry, index: number, source: string): TextToScan[]
     path: `tasks[${index}].${path}`,
     what: `${name} ${what}`,
     text,
-    override: "set allowSecrets: true on the task (or in defaults)",
+    // -p prompts have no task file to edit: the flag is the way.
+    override:
+      source === "-p" ? "pass --allow-secrets" : "set allowSecrets: true on the task (or in defaults)",
   });
   return [
     field("id", "id", task.id),

@@ -47,6 +47,11 @@ describe("a drover run killed with -9 is finished by running it again with --res
     first.child.kill("SIGKILL");
     await first.exited;
 
+    // A script waiting on the batch is told it will not finish by itself, instead of hanging.
+    const wait = runDrover(["wait", batchId, "--state-dir", stateDir], { cwd: temp.dir });
+    assert.equal(await wait.exited, 1, wait.stderr());
+    assert.match(wait.stderr(), new RegExp(`drover resume ${batchId}`));
+
     const resumed = runDrover(["run", "tasks.yaml", "--resume", "--json", "--state-dir", stateDir], {
       cwd: temp.dir,
     });

@@ -93,5 +93,15 @@ describe("the live view on a terminal (pseudo-terminal)", () => {
     const summary = lines.slice(summaryStart).filter((line) => line.trim() !== "");
     const wide = summary.filter((line) => line.length > 100 && !line.startsWith("Results: "));
     assert.deepEqual(wide, []);
+    // The same duration live (the last frame) and in the summary, for every task.
+    for (const id of ["limited", "quick"]) {
+      const live = rows
+        .filter((line) => line.split(/\s+/)[1] === id)
+        .at(-1)
+        ?.split(/\s+/);
+      const final = summary.find((line) => line.split(/\s+/)[0] === id)?.split(/\s+/);
+      assert.equal(live?.[2], "succeeded", `${id} ends succeeded in the live view`);
+      assert.equal(live?.[3], final?.[2], `${id}: live ${live?.[3]} vs summary ${final?.[2]}`);
+    }
   });
 });

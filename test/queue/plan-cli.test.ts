@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runDrover } from "../helpers/run-cli.ts";
+import { droverBin, runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
 /** `t0` depends on `t1`, …; with `closed`, the last depends on `t0` (a cycle of n tasks). */
@@ -35,6 +36,20 @@ describe("drover plan on big task files", () => {
     const { rounds } = JSON.parse(out) as { rounds: string[][] };
     assert.equal(rounds.length, 10_000);
     assert.deepEqual([rounds[0], rounds.at(-1)], [["t9999"], ["t0"]]);
+  });
+
+  it("writes all of a big output into a pipe whose reader is slow (nothing cut at 64 KB)", () => {
+    const full = execFileSync(process.execPath, [droverBin, "plan", "chain.json", "--json"], {
+      cwd: temp.dir,
+    });
+    // The reader starts late, so the pipe is full when drover is done writing: drover must wait for it.
+    const piped = execFileSync(
+      "sh",
+      ["-c", `"${process.execPath}" "${droverBin}" plan chain.json --json | (sleep 1; cat) | wc -c`],
+      { cwd: temp.dir, encoding: "utf8" },
+    );
+    assert.ok(full.length > 65_536, "the output is bigger than a pipe's buffer");
+    assert.equal(Number(piped.trim()), full.length);
   });
 
   it("refuses a 10,000-task cycle with exit 2, naming the cycle", async () => {

@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import { parseDuration } from "../../core/duration.ts";
-import { badInput } from "../../core/errors.ts";
+import { badInput, DroverError } from "../../core/errors.ts";
 import type { DroverEvent } from "../../core/events.ts";
 import type { CliContext } from "../context.ts";
 import { describeEvent } from "../render/describe-event.ts";
 import { type BatchSource, openBatchSource, readAllEvents } from "./batch-source.ts";
 import { watchBatch } from "./batch-watch.ts";
-import { addStateOptions, type StateFlags } from "./state-helpers.ts";
+import { watchForOrphanedBatch } from "./resume.ts";
+import { addStateOptions, loadFor, type StateFlags } from "./state-helpers.ts";
 import { parseTaskRef } from "./task-ref.ts";
 
 interface LogsFlags extends StateFlags {
@@ -70,6 +71,13 @@ export function registerLogsCommand(program: Command, context: CliContext): void
       }
       const controller = new AbortController();
       const removeSignals = context.onSignals(() => controller.abort());
+      let orphaned: string | undefined;
+      const stopWatching = batchId
+        ? watchForOrphanedBatch(loadFor(flags, context), batchId, (message) => {
+            orphaned = message;
+            controller.abort();
+          })
+        : () => undefined;
       try {
         if (batchId) {
           await watchBatch(source, {
@@ -78,10 +86,12 @@ export function registerLogsCommand(program: Command, context: CliContext): void
             onHistory: printHistory,
             onEvent: write,
           });
+          if (orphaned) throw new DroverError("conflict", orphaned);
         } else {
           await followEverything(source, controller.signal, printHistory, write);
         }
       } finally {
+        stopWatching();
         removeSignals();
       }
     } finally {

@@ -41,3 +41,41 @@ export function readBatchForResume(
     void state.close();
   }
 }
+
+/** How often `wait` and `logs -f` check that the batch they follow still has a live supervisor. */
+const orphanCheckMs = 2_000;
+
+/**
+ * Watches a batch run by a `drover run` (not a daemon): if that process dies (kill -9, lost
+ * terminal), `onOrphaned` is called once with a message pointing at `drover resume`, so a script
+ * waiting on the batch fails instead of hanging. Returns a function that stops watching.
+ */
+export function watchForOrphanedBatch(
+  loaded: LoadedConfig,
+  batchId: string,
+  onOrphaned: (message: string) => void,
+): () => void {
+  if (!existsSync(path.join(loaded.stateDir, "drover.db"))) return () => undefined;
+  const check = () => {
+    const state = openState({ loaded });
+    try {
+      const batch = state.store.getBatch(batchId);
+      if (!batch || batch.finishedAt || !isDeadRunOwner(batch.owner)) return false;
+      const pid = /^run:(\d+):/.exec(batch.owner ?? "")?.[1];
+      onOrphaned(
+        `batch ${batchId} will not finish by itself: the drover run that ran it (pid ${pid}) is gone; finish it with \`drover resume ${batchId}\``,
+      );
+      return true;
+    } catch {
+      return false;
+    } finally {
+      void state.close();
+    }
+  };
+  if (check()) return () => undefined;
+  const timer = setInterval(() => {
+    if (check()) clearInterval(timer);
+  }, orphanCheckMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -36,7 +36,8 @@ export async function runViaDaemon(input: RunViaDaemonInput, context: CliContext
   const json = progress === undefined;
   const writeJson = jsonLinesWriter((line) => context.stdout.write(line));
   const show = (event: DroverEvent) => (progress ? progress.handle(event) : writeJson(event));
-  const note = `drover: handing the batch to the daemon at ${daemon.url}${input.ignoredFlags.length ? ` (its own settings apply: ${input.ignoredFlags.join(", ")} ignored)` : ""}; --local runs it here instead`;
+  const ignored = input.ignoredFlags.length ? ` (${input.ignoredFlags.join(", ")} ignored)` : "";
+  const note = `drover: handing the batch to the daemon at ${daemon.url}${ignored}; --local runs it here`;
   if (json) context.stderr.write(`${note}\n`);
   else progress.note(note);
 
@@ -48,7 +49,7 @@ export async function runViaDaemon(input: RunViaDaemonInput, context: CliContext
     tasks: input.specs.map((spec) => taskBody(spec, input.idempotencyKeys?.get(spec.id))),
   });
   const { batchId } = submitted;
-  if (progress) progress.note(`drover: batch ${batchId} on the daemon at ${daemon.url}`);
+  if (progress) progress.note(`drover: ${batchId} on the daemon`);
 
   const following = new AbortController();
   let interruptedBy: NodeJS.Signals | undefined;

@@ -6,7 +6,8 @@ import { exitCodes } from "../exit-codes.ts";
 import { renderTaskTable } from "../render/task-table.ts";
 import { openBatchSource } from "./batch-source.ts";
 import { watchBatch } from "./batch-watch.ts";
-import { addStateOptions, type StateFlags } from "./state-helpers.ts";
+import { watchForOrphanedBatch } from "./resume.ts";
+import { addStateOptions, loadFor, type StateFlags } from "./state-helpers.ts";
 import { parseTaskRef } from "./task-ref.ts";
 
 interface WaitFlags extends StateFlags {
@@ -37,6 +38,11 @@ export function registerWaitCommand(program: Command, context: CliContext): void
       controller.abort();
     });
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
+    let orphaned: string | undefined;
+    const stopWatching = watchForOrphanedBatch(loadFor(flags, context), batchId, (message) => {
+      orphaned = message;
+      controller.abort();
+    });
     try {
       const { ended, progress } = await watchBatch(source, { batchId, signal: controller.signal });
       if (!ended) {
@@ -44,6 +50,7 @@ export function registerWaitCommand(program: Command, context: CliContext): void
           context.setExitCode(exitCodes.interrupted);
           return;
         }
+        if (orphaned) throw new DroverError("conflict", orphaned);
         const left = progress.unfinished();
         throw new DroverError(
           "timeout",
@@ -58,6 +65,7 @@ export function registerWaitCommand(program: Command, context: CliContext): void
       context.setExitCode(results.batch.ok ? exitCodes.ok : exitCodes.notAllSucceeded);
     } finally {
       if (timer) clearTimeout(timer);
+      stopWatching();
       removeSignals();
       await source.close();
     }
