@@ -16,7 +16,7 @@ import {
 } from "../helpers/processes.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 import { waitFor } from "../helpers/wait-for.ts";
-import { runBashOn, serverRecord, startPoolHolder } from "./fixtures/pool-holder.ts";
+import { type PoolHolder, runBashOn, serverRecord, startPoolHolder } from "./fixtures/pool-holder.ts";
 
 describe("OpenCode servers of a drover that crashed or exited abruptly", () => {
   let model: ScriptedModelServer;
@@ -47,7 +47,15 @@ describe("OpenCode servers of a drover that crashed or exited abruptly", () => {
     work = path.join(temp.dir, "work");
     mkdirSync(work, { recursive: true });
   };
+  /** Every pool holder started, killed in tearDown even when a test fails half-way (else it keeps the run alive). */
+  const holders: PoolHolder[] = [];
+  const hold = (servers: number) => {
+    const holder = startPoolHolder(root, model.baseURL, servers);
+    holders.push(holder);
+    return holder;
+  };
   const tearDown = () => {
+    for (const holder of holders.splice(0)) holder.child.kill("SIGKILL");
     const left = processesOwnedBy(root);
     killIfAlive(left);
     temp.cleanup();
@@ -63,7 +71,7 @@ describe("OpenCode servers of a drover that crashed or exited abruptly", () => {
     setUp();
     let left: number[] = [];
     try {
-      const crashed = startPoolHolder(root, model.baseURL, 2);
+      const crashed = hold(2);
       await crashed.ready;
       const adoptedServer = serverRecord(root, "opencode-1");
       const orphanServer = serverRecord(root, "opencode-2");
@@ -109,7 +117,7 @@ describe("OpenCode servers of a drover that crashed or exited abruptly", () => {
     setUp();
     let left: number[] = [];
     try {
-      const holder = startPoolHolder(root, model.baseURL, 1);
+      const holder = hold(1);
       await holder.ready;
       const escaped = ["sleep", uniqueSleepSeconds(9997)];
       await runBashOn(serverRecord(root, "opencode-1"), work, `(${escaped.join(" ")} > /dev/null 2>&1 &)`);
