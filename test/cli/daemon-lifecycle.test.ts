@@ -3,18 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { findProjectRoot } from "../../src/config/load.ts";
+import { isProcessAlive } from "../../src/core/process-alive.ts";
 import { processesOwnedBy } from "../helpers/processes.ts";
 import { runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** A stopped daemon may stay a zombie until init reaps it: that counts as gone. */
+const alive = isProcessAlive;
 
 describe("finding the daemon: project root, --detach, busy port, daemon stop", () => {
   let temp: ReturnType<typeof makeTempDir>;
