@@ -8,6 +8,7 @@ import type { Engine } from "./engines/contract.ts";
 import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
 import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
 import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
+import { EngineRegistry } from "./engines/registry.ts";
 import { Mailbox } from "./mailbox/mailbox.ts";
 import { MemoryService } from "./memory/memory-service.ts";
 import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
@@ -136,9 +137,11 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     });
     closers.push(() => engine.stop());
     await engine.start();
+    const engines = new EngineRegistry(new Map([["opencode", engine]]), "opencode");
     supervisor = new Supervisor({
       store,
       engine,
+      engines,
       clock,
       config,
       freeMemoryMb: options.freeMemoryMb ?? readFreeMemoryMb,

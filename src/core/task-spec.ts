@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+/** The engines a task may name (`engine:`); the default is `opencode`. Later issues add more. */
+export const EngineName = z.enum(["opencode"]);
+export type EngineName = z.infer<typeof EngineName>;
+
 /** A validated task, as stored and dispatched: paths absolute, defaults applied. */
 export const TaskSpec = z.object({
   id: z.string(),
@@ -8,6 +12,8 @@ export const TaskSpec = z.object({
   dir: z.string(),
   model: z.string(),
   agent: z.string().optional(),
+  /** Which engine runs it (default `opencode`). */
+  engine: EngineName.optional(),
   files: z.array(z.string()),
   timeoutMs: z.number().int().positive(),
   dependsOn: z.array(z.string()),

@@ -114,6 +114,8 @@ export interface AttemptResult {
  */
 export interface Engine {
   readonly name: string;
+  /** Memory one running attempt costs on this engine (MB, measured), for capacity. */
+  readonly ramPerAttemptMb: number;
   start(): Promise<void>;
   /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
   checkModels(

@@ -42,6 +42,7 @@ export function resolveTaskSpecs(
       return resolved;
     });
     const agent = task.agent ?? shared.agent ?? defaults.agent;
+    const engine = task.engine ?? shared.engine;
     return {
       id: task.id,
       prompt: task.prompt,
@@ -49,6 +50,7 @@ export function resolveTaskSpecs(
       dir,
       model: task.model ?? shared.model ?? defaults.model,
       ...(agent ? { agent } : {}),
+      ...(engine ? { engine } : {}),
       files,
       timeoutMs: task.timeout ?? shared.timeout ?? defaults.timeoutMs,
       dependsOn: task.dependsOn ?? [],

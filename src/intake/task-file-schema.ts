@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "../core/duration.ts";
+import { EngineName } from "../core/task-spec.ts";
 
 /** Task ids: letters, digits, `_` and `-`, with optional dotted children (`t12.3`). */
 export const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
@@ -10,6 +11,7 @@ const sharedFields = {
   dir: z.string().min(1).optional().describe("Directory the agent works in; relative to the task file."),
   model: modelId.optional().describe('Model, "provider/model".'),
   agent: z.string().min(1).optional().describe("OpenCode agent (build, plan, or a custom one)."),
+  engine: EngineName.optional().describe('Which engine runs the task (default "opencode").'),
   files: z
     .array(z.string().min(1))
     .optional()

@@ -1,14 +1,5 @@
 import type { CapacitySettings } from "../config/supervisor-settings.ts";
 
-/** Measured memory per running attempt, by engine (see docs/benchmarks.md). */
-export const engineRamPerWorkerMb: Record<string, number> = {
-  // A session on a warm `opencode serve` adds ~7-25 MB to the server (20 sessions: +450 MB over
-  // idle; 100 sessions: +700 MB); 40 MB leaves room for tools the agent runs.
-  "opencode-server": 40,
-  // A cold `opencode run` process: 530-660 MB RSS measured.
-  "opencode-cli": 640,
-};
-
 export interface CapacityReading {
   slots: number;
   used: number;
@@ -22,9 +13,14 @@ export interface CapacityReading {
 /** Slots = min(maxWorkers, floor((free RAM − reserve) / RAM per worker)), at least 1. */
 export function computeCapacity(
   settings: CapacitySettings,
-  input: { freeMemoryMb: number; running: number; engine: string },
+  input: {
+    freeMemoryMb: number;
+    running: number;
+    /** What one attempt costs on the engine (its `ramPerAttemptMb`), unless the config says otherwise. */
+    engineRamMb: number;
+  },
 ): CapacityReading {
-  const perWorker = settings.ramPerWorkerMb ?? engineRamPerWorkerMb[input.engine] ?? 512;
+  const perWorker = settings.ramPerWorkerMb ?? input.engineRamMb;
   // Running attempts already hold their memory: count it as available to them.
   const budget = input.freeMemoryMb - settings.ramReserveMb + input.running * perWorker;
   const byMemory = Math.floor(budget / perWorker);

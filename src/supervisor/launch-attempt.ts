@@ -4,7 +4,7 @@ import type { AttemptStop } from "../engines/contract.ts";
 import type { AttemptKind } from "../store/store.ts";
 import { buildTaskPrompt } from "./build-prompt.ts";
 import { settleAttempt, settleFailed } from "./settle-attempt.ts";
-import { keyOf, type LiveBatch, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
+import { engineFor, keyOf, type LiveBatch, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
 import { moveTask } from "./task-bookkeeping.ts";
 
 // Starting an attempt (lease, attempt row, prompt, session carried over) and running it on the
@@ -12,7 +12,8 @@ import { moveTask } from "./task-bookkeeping.ts";
 
 /** Claims a ready task and starts its next attempt (fresh, continuation, recovery or escalation). */
 export function launchAttempt(core: SupervisorCore, task: LiveTask): void {
-  const { config, store, clock, engine } = core.deps;
+  const { config, store, clock } = core.deps;
+  const engine = engineFor(core, task.spec);
   const kind: AttemptKind =
     task.pendingKind ?? (task.freshAttempts > 0 && task.model !== task.spec.model ? "escalation" : "fresh");
   const isFresh = kind === "fresh" || kind === "escalation";
@@ -54,7 +55,8 @@ export function runAttempt(
   startedAt: number,
   how: { prompt: string; mode: "prompt" | "follow"; sessionId?: string; server?: string },
 ): void {
-  const { config, store, clock, engine } = core.deps;
+  const { config, store, clock } = core.deps;
+  const engine = engineFor(core, task.spec);
   const controller = new AbortController();
   task.controller = controller;
   const remaining = Math.max(1, task.spec.timeoutMs - (clock.now() - startedAt));

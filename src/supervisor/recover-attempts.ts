@@ -4,7 +4,7 @@ import { isProcessAlive } from "../core/process-alive.ts";
 import type { TaskRecord } from "../store/store.ts";
 import { runAttempt } from "./launch-attempt.ts";
 import { settleAttempt } from "./settle-attempt.ts";
-import type { SupervisorCore } from "./supervisor-core.ts";
+import { engineFor, type SupervisorCore } from "./supervisor-core.ts";
 import { checkBatchDone, liveTask, loadBatch, moveTask } from "./task-bookkeeping.ts";
 
 // Picking up what a stopped supervisor left: at start for this owner's own batches, and on
@@ -53,8 +53,9 @@ export async function adoptOrphanBatch(core: SupervisorCore, batchId: string): P
 
 /** A task left `running` by a crashed predecessor: follow its session if it lives, else close the attempt. */
 async function recoverRunning(core: SupervisorCore, record: TaskRecord): Promise<void> {
-  const { store, engine, clock, config } = core.deps;
+  const { store, clock, config } = core.deps;
   const task = liveTask(core, record.batchId, record.id);
+  const engine = engineFor(core, task.spec);
   const attempt = store.getOpenAttempt(task.key);
   if (!attempt) {
     moveTask(core, task, "ready", "recovered: the supervisor stopped before the attempt began");

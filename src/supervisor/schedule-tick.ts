@@ -61,7 +61,7 @@ export function capacityNow(core: SupervisorCore, running: number): CapacityRead
   return computeCapacity(core.deps.config.capacity, {
     freeMemoryMb: core.deps.freeMemoryMb(),
     running,
-    engine: core.deps.engine.name,
+    engineRamMb: core.deps.engine.ramPerAttemptMb,
   });
 }
 

@@ -5,6 +5,7 @@ import { newId } from "../core/ids.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
 import type { Engine } from "../engines/contract.ts";
+import type { EngineRegistry } from "../engines/registry.ts";
 import type { DependencyGraph } from "../queue/dependency-graph.ts";
 import type { LaunchOrder, Strategy } from "../queue/strategy.ts";
 import type { AttemptKind, Store, TaskKey } from "../store/store.ts";
@@ -17,7 +18,10 @@ import { LaunchStagger } from "./stagger.ts";
 
 export interface SupervisorDeps {
   store: Store;
+  /** The default engine (tasks that name none, capacity's RAM per attempt). */
   engine: Engine;
+  /** Every engine by name, for tasks that name one (`engine:`); without it, `engine` runs everything. */
+  engines?: EngineRegistry;
   clock: Clock;
   config: DroverConfig;
   /** Free memory in MB, read each time capacity is computed (injected so tests control it). */
@@ -25,6 +29,12 @@ export interface SupervisorDeps {
   /** Which batches this supervisor runs: `daemon`, or `run:<id>` for one `drover run`. */
   owner: string;
   random?: () => number;
+}
+
+/** One task the supervisor is responsible for, mirrored from the store. */
+/** The engine that runs a task: the one it names, else the default. */
+export function engineFor(core: { deps: SupervisorDeps }, spec: TaskSpec): Engine {
+  return core.deps.engines ? core.deps.engines.get(spec.engine) : core.deps.engine;
 }
 
 /** One task the supervisor is responsible for, mirrored from the store. */

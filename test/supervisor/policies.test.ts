@@ -28,32 +28,26 @@ describe("capacity", () => {
   const settings = CapacitySettings.parse({ maxWorkers: 10, ramPerWorkerMb: 500, ramReserveMb: 2000 });
 
   it("is limited by memory: floor((free − reserve) / per worker)", () => {
-    const c = computeCapacity(settings, { freeMemoryMb: 4600, running: 0, engine: "opencode-server" });
+    const c = computeCapacity(settings, { freeMemoryMb: 4600, running: 0, engineRamMb: 40 });
     assert.deepEqual([c.slots, c.limitedBy, c.free], [5, "memory", 5]);
   });
 
   it("is limited by maxWorkers when memory is plentiful", () => {
-    const c = computeCapacity(settings, { freeMemoryMb: 64_000, running: 3, engine: "opencode-server" });
+    const c = computeCapacity(settings, { freeMemoryMb: 64_000, running: 3, engineRamMb: 40 });
     assert.deepEqual([c.slots, c.used, c.free, c.limitedBy], [10, 3, 7, "maxWorkers"]);
   });
 
   it("counts memory already held by running attempts, and never drops below one slot", () => {
     // 2 running hold 1000 MB; 2500 free: (2500 − 2000 + 1000) / 500 = 3 slots.
-    assert.equal(computeCapacity(settings, { freeMemoryMb: 2500, running: 2, engine: "x" }).slots, 3);
-    const starved = computeCapacity(settings, { freeMemoryMb: 100, running: 0, engine: "x" });
+    assert.equal(computeCapacity(settings, { freeMemoryMb: 2500, running: 2, engineRamMb: 100 }).slots, 3);
+    const starved = computeCapacity(settings, { freeMemoryMb: 100, running: 0, engineRamMb: 100 });
     assert.deepEqual([starved.slots, starved.limitedBy], [1, "minimum"]);
   });
 
-  it("uses the engine's measured RAM per worker by default", () => {
+  it("uses the engine's measured RAM per attempt by default", () => {
     const defaults = CapacitySettings.parse({ maxWorkers: 1000, ramReserveMb: 0 });
-    assert.equal(
-      computeCapacity(defaults, { freeMemoryMb: 6400, running: 0, engine: "opencode-cli" }).slots,
-      10,
-    );
-    assert.equal(
-      computeCapacity(defaults, { freeMemoryMb: 400, running: 0, engine: "opencode-server" }).slots,
-      10,
-    );
+    assert.equal(computeCapacity(defaults, { freeMemoryMb: 6400, running: 0, engineRamMb: 640 }).slots, 10);
+    assert.equal(computeCapacity(defaults, { freeMemoryMb: 400, running: 0, engineRamMb: 40 }).slots, 10);
   });
 
   it("applies per-directory and per-provider/model caps, and lowered provider limits", () => {

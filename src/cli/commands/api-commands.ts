@@ -141,6 +141,7 @@ export function taskBody(spec: TaskSpec, idempotencyKey?: string) {
     dir: spec.dir,
     model: spec.model,
     ...(spec.agent ? { agent: spec.agent } : {}),
+    ...(spec.engine ? { engine: spec.engine } : {}),
     files: spec.files,
     timeout: `${spec.timeoutMs}ms`,
     dependsOn: spec.dependsOn,

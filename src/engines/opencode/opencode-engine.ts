@@ -23,6 +23,11 @@ export interface OpencodeEngineOptions {
 /** The OpenCode engine: attempts run as sessions on a warm pool of `opencode serve` processes. */
 export class OpencodeServerEngine implements Engine {
   readonly name = "opencode-server";
+  /**
+   * A session on a warm `opencode serve` adds ~7-25 MB to the server (20 sessions: +450 MB over idle;
+   * 100 sessions: +700 MB, docs/benchmarks.md); 40 MB leaves room for the tools the agent runs.
+   */
+  readonly ramPerAttemptMb = 40;
   readonly #options: OpencodeEngineOptions;
   readonly #pool: ServerPool;
   readonly #warmed = new Set<string>();
