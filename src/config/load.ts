@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
 import type { z } from "zod";
 import { badInput, type InputIssue } from "../core/errors.ts";
 import { DroverConfig } from "./schema.ts";
@@ -88,16 +89,9 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const file = path.resolve(root, options.file ?? defaultConfigFile);
   let fromFile: Record<string, unknown> = {};
   if (existsSync(file)) {
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        issues.push({ source: file, path: "", message: "must be a JSON object" });
-      } else {
-        fromFile = parsed as Record<string, unknown>;
-      }
-    } catch (error) {
-      issues.push({ source: file, path: "", message: `not valid JSON: ${(error as Error).message}` });
-    }
+    const read = readConfigText(readFileSync(file, "utf8"));
+    if ("problem" in read) issues.push({ source: file, path: read.where, message: read.problem });
+    else fromFile = read.value;
   } else if (explicit) {
     issues.push({ source: "--config", path: "", message: `file not found: ${file}` });
   }
@@ -139,6 +133,25 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     stateDir: path.resolve(stateDirBase, config.stateDir),
     root: path.resolve(root),
   };
+}
+
+/**
+ * drover.json is JSON that may carry `//` and block comments and trailing commas (as tsconfig.json
+ * may), so `drover init` can explain each setting where it stands.
+ */
+export function readConfigText(
+  text: string,
+): { value: Record<string, unknown> } | { problem: string; where: string } {
+  const errors: ParseError[] = [];
+  const parsed: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const first = errors[0];
+  if (first) {
+    const line = text.slice(0, first.offset).split("\n").length;
+    return { problem: `not valid JSON: ${printParseErrorCode(first.error)}`, where: `line ${line}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { problem: "must be a JSON object", where: "" };
+  return { value: parsed as Record<string, unknown> };
 }
 
 /** Turns zod issues into drover input issues with dotted paths (`tasks[2].prompt`). */

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
+import { readConfigText } from "../../src/config/load.ts";
 import { DroverConfig } from "../../src/config/schema.ts";
 import { processesOwnedBy } from "../helpers/processes.ts";
 import { runDrover } from "../helpers/run-cli.ts";
@@ -27,12 +28,16 @@ describe("drover init, --help and completion (the CLI, as a user runs it)", () =
     assert.deepEqual(left, [], "no OpenCode process outlives drover");
   });
 
-  it("init writes a valid drover.json and a commented tasks.yaml that runs as written", async () => {
+  it("init writes a commented drover.json and a commented tasks.yaml that run as written", async () => {
     const project = path.join(temp.dir, "project");
     const init = await drover(["init", "project"]);
     assert.equal(init.code, 0, init.stderr);
     assert.match(init.stdout, /drover run tasks\.yaml/, "says what to do next");
-    const config = JSON.parse(readFileSync(path.join(project, "drover.json"), "utf8"));
+    const configText = readFileSync(path.join(project, "drover.json"), "utf8");
+    assert.match(configText, /^\s*\/\/ /m, "drover.json explains its settings in comments");
+    const read = readConfigText(configText);
+    assert.ok("value" in read, "drover reads its commented drover.json");
+    const config = read.value as Record<string, unknown>;
     assert.equal(config.$schema, "./node_modules/drover/schema/drover.schema.json");
     assert.ok(DroverConfig.safeParse(config).success, "drover.json passes drover's own config schema");
     const tasks = readFileSync(path.join(project, "tasks.yaml"), "utf8");
@@ -54,10 +59,8 @@ describe("drover init, --help and completion (the CLI, as a user runs it)", () =
     const forced = await drover(["init", "--force", "--json"]);
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual(JSON.parse(forced.stdout).overwritten, [path.join(temp.dir, "drover.json")]);
-    assert.equal(
-      JSON.parse(readFileSync(path.join(temp.dir, "drover.json"), "utf8")).model,
-      "drover/scripted",
-    );
+    const rewritten = readConfigText(readFileSync(path.join(temp.dir, "drover.json"), "utf8"));
+    assert.equal("value" in rewritten && rewritten.value.model, "drover/scripted");
   });
 
   it("every subcommand of runner, memory and mail has a one-line description in --help", async () => {

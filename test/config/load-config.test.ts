@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig, readConfigText } from "../../src/config/load.ts";
 import { DroverError } from "../../src/core/errors.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
@@ -98,5 +98,18 @@ describe("config loading", () => {
     assert.throws(() => loadConfig({ cwd: temp.dir, env: {}, file: "nope.json" }), /file not found/);
     writeFileSync(path.join(temp.dir, "drover.json"), "{ not json");
     assert.throws(() => loadConfig({ cwd: temp.dir, env: {} }), /not valid JSON/);
+  });
+});
+
+describe("drover.json with comments", () => {
+  it("accepts // and block comments and trailing commas, and names the line of a real mistake", () => {
+    const ok = readConfigText(
+      '{\n  // the model\n  "model": "a/b", /* inline */\n  "capacity": { "maxWorkers": 3, },\n}\n',
+    );
+    assert.deepEqual("value" in ok && ok.value, { model: "a/b", capacity: { maxWorkers: 3 } });
+    const bad = readConfigText('{\n  "model": "a/b"\n  "agent": "plan"\n}\n');
+    assert.ok("problem" in bad);
+    assert.match(bad.problem, /not valid JSON: CommaExpected/);
+    assert.equal(bad.where, "line 3");
   });
 });

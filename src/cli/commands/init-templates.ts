@@ -1,14 +1,16 @@
-/** What `drover init` writes. drover.json must stay plain JSON (no comments), so the comments live in the task file. */
-export const initConfig = `${JSON.stringify(
-  {
-    $schema: "./node_modules/drover/schema/drover.schema.json",
-    model: "drover/scripted",
-    taskTimeout: "10m",
-    capacity: { maxWorkers: 4 },
-  },
-  null,
-  2,
-)}
+/** What `drover init` writes. drover.json may carry comments (drover reads it as JSON with comments). */
+export const initConfig = `{
+  // Completion and checks in your editor; every key is described there and in drover's README.
+  "$schema": "./node_modules/drover/schema/drover.schema.json",
+  // The model agents use: drover's built-in scripted model works offline with no API key. For real
+  // work name a provider's model ("provider/model") and configure it under "opencode" (README,
+  // "Using it for real work"); keys stay in the environment.
+  "model": "drover/scripted",
+  // Time limit per attempt: 90 (seconds), "30s", "10m", "1h".
+  "taskTimeout": "10m",
+  // At most this many agents at once (also limited by free memory).
+  "capacity": { "maxWorkers": 4 }
+}
 `;
 
 export const initTasks = `# A drover task file: the tasks below are dispatched to OpenCode agents in parallel.
