@@ -1,30 +1,18 @@
 import type { Clock } from "../core/clock.ts";
 import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, DroverEventBody, EventBus } from "../core/events.ts";
-import type { TokenCounts } from "../core/liveness.ts";
-import type { AttemptFailure, Outcome } from "../core/outcome.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
-import { assertTransition, isFinal, type TaskState } from "../core/task-states.ts";
+import type { TaskState } from "../core/task-states.ts";
 import {
   type AttemptRecord,
   finishAttempt,
-  getOpenAttempt,
   insertAttempt,
-  listAttempts,
-  listAttemptTranscripts,
   type StoredTranscript,
   setAttemptSession,
 } from "./attempts.ts";
-import {
-  type BatchRecord,
-  getBatch,
-  insertBatch,
-  listUnfinishedBatches,
-  markBatchFinished,
-  setBatchOwner,
-} from "./batches.ts";
-import { type Db, openDatabase, sql } from "./database.ts";
-import { appendEvent, type ListEventsFilter, listEvents } from "./events.ts";
+import { type BatchRecord, markBatchFinished, setBatchOwner } from "./batches.ts";
+import { type Db, openDatabase } from "./database.ts";
+import { appendEvent } from "./events.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
 import { RunnerTable } from "./runners.ts";
@@ -34,24 +22,22 @@ import {
   StorageGuard,
   type StorageGuardSettings,
 } from "./storage-guard.ts";
+import { StoreReads } from "./store-reads.ts";
+import type { AttemptClose, AttemptKind, TaskKey, TaskNext } from "./store-types.ts";
 import {
-  findTaskByIdempotencyKey,
-  getTask,
   incrementAttemptCount,
-  insertTask,
-  listActiveTasks,
-  listTasks,
   patchTask,
   recordTaskOutcome,
   renewLeases,
   type TaskPatch,
   type TaskRecord,
-  updateTaskState,
 } from "./tasks.ts";
+import { transitionTaskRow, writeNewBatch } from "./write-rows.ts";
 
 export type { MailRecord } from "./mail.ts";
 export type { MemoryRecord } from "./memories.ts";
 export type { RunnerRecord, RunnerRunRecord } from "./runners.ts";
+export type { AttemptClose, AttemptKind, TaskKey, TaskNext } from "./store-types.ts";
 export type {
   AttemptRecord,
   BatchRecord,
@@ -63,39 +49,11 @@ export type {
   TaskRecord,
 };
 
-export interface TaskKey {
-  batchId: string;
-  taskId: string;
-}
-
-export type AttemptKind = "fresh" | "continue" | "recovery" | "escalation";
-
-/** How an attempt ended, as recorded. */
-export interface AttemptClose {
-  status: "succeeded" | "failed" | "blocked" | "timed_out" | "cancelled";
-  failure?: AttemptFailure;
-  tokens: TokenCounts;
-  cost: number;
-  finalText?: string;
-  filesChanged: string[];
-  durationMs: number;
-  /** The attempt's conversation, kept for `drover show` and `drover transcript`. */
-  transcript?: StoredTranscript;
-}
-
-/** Where the task goes after an attempt: a final state, or back to ready / retry_wait / parked. */
-export interface TaskNext {
-  state: TaskState;
-  reason?: string;
-  outcome?: Outcome;
-  patch?: TaskPatch;
-}
-
 /**
  * drover's state: the only module that talks to SQLite. Every state change is written together
  * with its event row in one transaction, then published on the bus.
  */
-export class Store {
+export class Store extends StoreReads {
   readonly #db: Db;
   readonly #bus: EventBus;
   readonly #clock: Clock;
@@ -116,8 +74,11 @@ export class Store {
     storage?: Partial<StorageGuardSettings>;
   }) {
     const storage = { ...defaultStorageGuardSettings, ...deps.storage };
-    this.#guard = new StorageGuard(deps.file, storage);
-    this.#db = this.#guard.write(() => openDatabase(deps.file));
+    const guard = new StorageGuard(deps.file, storage);
+    const db = guard.write(() => openDatabase(deps.file));
+    super(db);
+    this.#guard = guard;
+    this.#db = db;
     this.#db.pragma(`busy_timeout = ${storage.busyTimeoutMs}`);
     this.#guard.rememberFile();
     this.#bus = deps.bus;
@@ -195,43 +156,7 @@ export class Store {
     } = {},
   ): void {
     const now = this.#clock.now();
-    this.#commit(() => {
-      insertBatch(this.#db, { id: batchId, source, createdAt: now });
-      sql(this.#db, "update batches set strategy = ?, owner = ? where id = ?").run(
-        options.strategy ?? null,
-        options.owner ?? null,
-        batchId,
-      );
-      const recorded = [
-        appendEvent(this.#db, now, { type: "batch.created", batchId, taskIds: specs.map((spec) => spec.id) }),
-      ];
-      for (const spec of specs) {
-        insertTask(this.#db, batchId, spec, now, options.idempotencyKeys?.get(spec.id));
-        recorded.push(
-          appendEvent(this.#db, now, {
-            type: "task.state",
-            batchId,
-            taskId: spec.id,
-            from: null,
-            to: "queued",
-          }),
-        );
-        const next = options.initialStates?.get(spec.id);
-        if (next) {
-          updateTaskState(this.#db, { batchId, taskId: spec.id }, next, undefined, now, false);
-          recorded.push(
-            appendEvent(this.#db, now, {
-              type: "task.state",
-              batchId,
-              taskId: spec.id,
-              from: "queued",
-              to: next,
-            }),
-          );
-        }
-      }
-      return recorded;
-    });
+    this.#commit(() => writeNewBatch(this.#db, now, { batchId, source, specs, ...options }));
   }
 
   finishBatch(batchId: string, counts: Record<string, number>, durationMs: number): void {
@@ -245,7 +170,14 @@ export class Store {
   /** Moves a task along the allowed-transition table (throws `conflict` on an illegal move), with scheduling fields. */
   transitionTask(key: TaskKey, to: TaskState, reason?: string, patch?: TaskPatch): void {
     const now = this.#clock.now();
-    this.#commit(() => [this.#transition(key, to, reason, now, patch)]);
+    this.#commit(() => [
+      transitionTaskRow(this.#db, key, {
+        to,
+        now,
+        ...(reason ? { reason } : {}),
+        ...(patch ? { patch } : {}),
+      }),
+    ]);
   }
 
   /** Opens a new attempt for a running task and returns its number. */
@@ -321,7 +253,12 @@ export class Store {
           cost: result.cost,
           durationMs: result.durationMs,
         }),
-        this.#transition(key, next.state, next.reason, now, next.patch),
+        transitionTaskRow(this.#db, key, {
+          to: next.state,
+          now,
+          ...(next.reason ? { reason: next.reason } : {}),
+          ...(next.patch ? { patch: next.patch } : {}),
+        }),
       ];
     });
     return closed;
@@ -336,84 +273,9 @@ export class Store {
     return this.#guard.write(() => renewLeases(this.#db, owner, until));
   }
 
-  getBatch(batchId: string): BatchRecord | undefined {
-    return getBatch(this.#db, batchId);
-  }
-
-  /** Unfinished batches of a source (a task file's path), newest first. */
-  listUnfinishedBatches(source: string): BatchRecord[] {
-    return listUnfinishedBatches(this.#db, source);
-  }
-
   /** Makes `owner` the supervisor of a batch (taking over from one that is gone). */
   setBatchOwner(batchId: string, owner: string): void {
     this.#guard.write(() => setBatchOwner(this.#db, batchId, owner));
-  }
-
-  listBatches(limit = 50): BatchRecord[] {
-    const rows = this.#db.prepare("select id from batches order by created_at desc limit ?").all(limit) as {
-      id: string;
-    }[];
-    return rows.flatMap((row) => {
-      const batch = getBatch(this.#db, row.id);
-      return batch ? [batch] : [];
-    });
-  }
-
-  getTask(key: TaskKey): TaskRecord | undefined {
-    return getTask(this.#db, key.batchId, key.taskId);
-  }
-
-  findTaskByIdempotencyKey(idempotencyKey: string): TaskRecord | undefined {
-    return findTaskByIdempotencyKey(this.#db, idempotencyKey);
-  }
-
-  listTasks(batchId: string): TaskRecord[] {
-    return listTasks(this.#db, batchId);
-  }
-
-  /** Unfinished tasks of the batches `owner` runs. */
-  listActiveTasks(owner: string): TaskRecord[] {
-    return listActiveTasks(this.#db, owner);
-  }
-
-  listAttempts(batchId: string, taskId?: string): AttemptRecord[] {
-    return listAttempts(this.#db, batchId, taskId);
-  }
-
-  /** The stored conversations of a task's attempts, by attempt id. */
-  listAttemptTranscripts(key: TaskKey): Map<string, StoredTranscript> {
-    return listAttemptTranscripts(this.#db, key.batchId, key.taskId);
-  }
-
-  getOpenAttempt(key: TaskKey): AttemptRecord | undefined {
-    return getOpenAttempt(this.#db, key.batchId, key.taskId);
-  }
-
-  listEvents(filter: ListEventsFilter = {}): DroverEvent[] {
-    return listEvents(this.#db, filter);
-  }
-
-  #transition(
-    key: TaskKey,
-    to: TaskState,
-    reason: string | undefined,
-    now: number,
-    patch?: TaskPatch,
-  ): DroverEvent {
-    const task = getTask(this.#db, key.batchId, key.taskId);
-    if (!task) throw new Error(`no task ${key.batchId}/${key.taskId}`);
-    assertTransition(key.taskId, task.state, to);
-    updateTaskState(this.#db, key, to, reason, now, isFinal(to));
-    if (patch) patchTask(this.#db, key, patch);
-    return appendEvent(this.#db, now, {
-      type: "task.state",
-      batchId: key.batchId,
-      taskId: key.taskId,
-      from: task.state,
-      to,
-      ...(reason ? { reason } : {}),
-    });
   }
 
   /**

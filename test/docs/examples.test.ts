@@ -5,8 +5,8 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { loadConfig } from "../../src/config/load.ts";
+import { BatchResults } from "../../src/supervisor/batch-results.ts";
 import { runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
@@ -40,27 +40,6 @@ function extractExamples(): Example[] {
   return out;
 }
 
-/** The documented shape of results.json (as the README shows it). */
-const ResultsFile = z.object({
-  batch: z
-    .object({
-      id: z.string(),
-      source: z.string(),
-      durationMs: z.number(),
-      counts: z.record(z.string(), z.number()),
-      ok: z.boolean(),
-    })
-    .loose(),
-  tasks: z.array(
-    z
-      .object({
-        id: z.string(),
-        status: z.enum(["succeeded", "failed", "blocked", "timed_out", "cancelled"]),
-      })
-      .loose(),
-  ),
-});
-
 const examples = extractExamples();
 const where = (example: Example) => `${example.file}:${example.line}`;
 
@@ -79,7 +58,8 @@ describe("documentation examples run as written", () => {
       const dir = path.join(temp.dir, `json-${example.line}`);
       mkdirSync(dir, { recursive: true });
       if ("batch" in value && "tasks" in value) {
-        ResultsFile.parse(value);
+        // The README's results.json must be what drover writes: the results schema itself, strict.
+        BatchResults.parse(value);
         return;
       }
       // A drover.json, or an OpenCode config (which drover passes through as `opencode`).

@@ -10,6 +10,7 @@ import type { OpencodeServer } from "./opencode-server.ts";
 import { reapOrphanServers } from "./reap-orphans.ts";
 import { writeServerRegistry } from "./server-registry.ts";
 import { startServer } from "./start-server.ts";
+import { ServerWaiters } from "./wait-for-server.ts";
 
 export interface ServerPoolOptions {
   settings: OpencodeSettings;
@@ -32,7 +33,7 @@ export class ServerPool {
   #stopping = false;
   readonly #failures = new Map<string, number>();
   readonly #homes = new Map<number, { dir: string; release(): void }>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ServerWaiters<OpencodeServer>();
   readonly #passwords = new Map<string, string>();
   readonly #restarts = new Set<Promise<void>>();
 
@@ -129,20 +130,7 @@ export class ServerPool {
     if (ready) return ready;
     if (this.#stopping)
       throw new DroverError("engine_unavailable", "the OpenCode pool is stopping", { retryable: true });
-    const waited = await new Promise<OpencodeServer | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        resolve(undefined);
-      }, this.#options.settings.startTimeout);
-      const waiter = () => {
-        const server = this.pick();
-        if (!server) return;
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-        resolve(server);
-      };
-      this.#waiters.add(waiter);
-    });
+    const waited = await this.#waiters.wait(() => this.pick(), this.#options.settings.startTimeout);
     if (!waited)
       throw new DroverError("engine_unavailable", "no OpenCode server is available", { retryable: true });
     return waited;
@@ -158,7 +146,7 @@ export class ServerPool {
       ...(server.process ? { pid: server.process.pid } : {}),
       url: server.url,
     });
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#waiters.notify();
   }
 
   get servers(): readonly OpencodeServer[] {
