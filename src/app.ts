@@ -1,17 +1,21 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import {
+  connectFleet,
+  defaultHostName,
+  fleetVersions,
+  type StartedEngines,
+  startFleetEngines,
+  startLocalEngines,
+  workerIdFor,
+} from "./app-engines.ts";
 import type { LoadedConfig } from "./config/load.ts";
-import { scriptedModel } from "./config/schema.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { EventBus } from "./core/events.ts";
+import { type DroverEventBody, EventBus } from "./core/events.ts";
 import type { Engine } from "./engines/contract.ts";
-import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
-import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
-import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
-import { EngineRegistry } from "./engines/registry.ts";
+import { FleetWorker } from "./fleet/fleet-worker.ts";
 import { Mailbox } from "./mailbox/mailbox.ts";
 import { MemoryService } from "./memory/memory-service.ts";
-import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
+import type { ScriptedModelServer } from "./mock-model/server.ts";
 import { RunnerService } from "./runners/runner-service.ts";
 import { ensureOwnerOnlyDir } from "./security/owner-only-dir.ts";
 import { Store } from "./store/store.ts";
@@ -74,6 +78,8 @@ export interface DroverApp {
   supervisor: Supervisor;
   clock: Clock;
   scripted?: ScriptedModelServer;
+  /** With `queue.redis`: the fleet whose workers run the attempts. */
+  fleet?: StartedEngines["fleet"];
   /** Stops the supervisor (cancelling, or handing running work back), then the engine, model and store. */
   close(mode?: "cancel" | "handback"): Promise<void>;
 }
@@ -113,31 +119,12 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     closers.length = 0;
   };
   try {
-    // The scripted model always runs beside servers drover owns: tasks may use it, and it warms each
-    // server's first turn for free (see OpencodeServerEngine.prepare).
-    let scripted: ScriptedModelServer | undefined;
-    if (!config.opencode.attach) {
-      scripted = await startScriptedModelOnStablePort(loaded.stateDir);
-      closers.push(() => scripted?.close());
-    }
-    const opencodeConfig = generateOpencodeConfig({
-      settings: config.opencode,
-      model: config.model,
-      models: options.models,
-      ...(scripted ? { scriptedBaseURL: scripted.baseURL } : {}),
-    });
-    const engine = new OpencodeServerEngine({
-      settings: config.opencode,
-      bin: config.opencode.attach ? "" : resolveOpencodeBin(config.opencode.bin),
-      stateDir: loaded.stateDir,
-      env: options.env,
-      config: opencodeConfig,
-      ...(scripted ? { warmModel: scriptedModel } : {}),
-      report: (event) => store.reportEvent(event),
-    });
-    closers.push(() => engine.stop());
-    await engine.start();
-    const engines = new EngineRegistry(new Map([["opencode", engine]]), "opencode");
+    const report = (event: DroverEventBody) => store.reportEvent(event);
+    const started = config.queue.redis
+      ? await startFleetEngines({ loaded, clock, report, closers })
+      : await startLocalEngines({ loaded, env: options.env, models: options.models, report, closers });
+    const { engines, scripted } = started;
+    const engine = engines.default;
     supervisor = new Supervisor({
       store,
       engine,
@@ -158,6 +145,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       supervisor,
       clock,
       ...(scripted ? { scripted } : {}),
+      ...(started.fleet ? { fleet: started.fleet } : {}),
       close,
     };
   } catch (error) {
@@ -166,26 +154,78 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
   }
 }
 
+export interface WorkerApp {
+  worker: FleetWorker;
+  workerId: string;
+  host: string;
+  slots: number;
+  redis: string;
+  close(): Promise<void>;
+}
+
 /**
- * Starts the scripted model on the port it had last time, if free: servers adopted after a crash
- * keep the model URL they were configured with, so their retries reach the new model.
+ * `drover worker`'s composition: Redis (checked, else `queue_unreachable`), this host's own warm
+ * engines and scripted model, and the worker that claims attempts for them. No store: the daemon
+ * keeps tasks; the worker only runs attempts and reports.
  */
-async function startScriptedModelOnStablePort(stateDir: string): Promise<ScriptedModelServer> {
-  const portFile = path.join(stateDir, "scripted-model.port");
-  const logFile = path.join(stateDir, "scripted-model.jsonl");
-  mkdirSync(stateDir, { recursive: true });
-  let previous = 0;
+export async function createWorkerApp(options: {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  host?: string;
+  print(event: DroverEventBody): void;
+  onRefused(problem: string): void;
+  clock?: Clock;
+  freeMemoryMb?: () => number;
+}): Promise<WorkerApp> {
+  const { loaded } = options;
+  const { config } = loaded;
+  ensureOwnerOnlyDir(loaded.stateDir);
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+    closers.length = 0;
+  };
+  const warn = (error: unknown) =>
+    options.print({
+      type: "warning",
+      code: "fleet_worker",
+      message: error instanceof Error ? error.message : String(error),
+    });
   try {
-    previous = Number(readFileSync(portFile, "utf8").trim()) || 0;
-  } catch {
-    // first start
+    const link = await connectFleet(loaded, warn);
+    closers.push(() => link.close());
+    const host = options.host ?? defaultHostName();
+    const workerId = workerIdFor(host, loaded.stateDir);
+    const shareServerEvent = (event: DroverEventBody) => {
+      const shown = event.type === "engine.server" ? { ...event, server: `${host}/${event.server}` } : event;
+      options.print(shown);
+      void link.publish({ type: "event", event: shown }).catch(() => {});
+    };
+    const { engines } = await startLocalEngines({
+      loaded,
+      env: options.env,
+      models: [config.model, ...config.modelTiers.flat()],
+      report: shareServerEvent,
+      closers,
+    });
+    const worker = new FleetWorker({
+      link,
+      workerId,
+      host,
+      engines,
+      capacity: config.capacity,
+      freeMemoryMb: options.freeMemoryMb ?? readFreeMemoryMb,
+      leaseTtlMs: config.leaseTtl,
+      clock: options.clock ?? systemClock,
+      versions: fleetVersions,
+      print: options.print,
+      onRefused: options.onRefused,
+    });
+    const { slots } = await worker.start();
+    closers.push(() => worker.stop());
+    return { worker, workerId, host, slots, redis: link.target.display, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
-  let server: ScriptedModelServer;
-  try {
-    server = await startScriptedModel({ port: previous, logFile });
-  } catch {
-    server = await startScriptedModel({ logFile });
-  }
-  writeFileSync(portFile, String(server.port));
-  return server;
 }

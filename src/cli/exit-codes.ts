@@ -7,7 +7,14 @@ export const exitCodes = {
   interrupted: 130,
 } as const;
 
-const inputCodes: readonly ErrorCode[] = ["bad_input", "bad_config", "unknown_model", "provider_unreachable"];
+const inputCodes: readonly ErrorCode[] = [
+  "bad_input",
+  "bad_config",
+  "unknown_model",
+  "provider_unreachable",
+  "queue_unreachable",
+  "version_mismatch",
+];
 
 /** The one place that maps an error to a process exit code. */
 export function exitCodeFor(error: unknown): number {

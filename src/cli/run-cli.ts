@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { DroverError, errorMessage } from "../core/errors.ts";
 import { EventBus } from "../core/events.ts";
+import { droverVersion } from "../core/version.ts";
 import { registerApiCommands } from "./commands/api-commands.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerDaemonCommand } from "./commands/daemon.ts";
@@ -15,6 +16,7 @@ import { registerRunnerCommands } from "./commands/runner.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 import { registerTaskViewCommands } from "./commands/task-views.ts";
 import { registerWaitCommand } from "./commands/wait.ts";
+import { registerWorkerCommand } from "./commands/worker.ts";
 import type { CliContext } from "./context.ts";
 import { exitCodeFor, exitCodes } from "./exit-codes.ts";
 
@@ -24,7 +26,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   const program = new Command()
     .name("drover")
     .description("Run many AI coding agents in parallel, headlessly, supervised and safe — on OpenCode.")
-    .version("0.1.0")
+    .version(droverVersion)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
@@ -34,6 +36,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerRunCommand(program, scoped);
   registerPlanCommand(program, scoped);
   registerDaemonCommand(program, scoped);
+  registerWorkerCommand(program, scoped);
   registerApiCommands(program, scoped);
   registerStatusCommand(program, scoped);
   registerTaskViewCommands(program, scoped);

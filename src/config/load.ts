@@ -19,6 +19,7 @@ const envMap: Record<string, { path: string[]; kind: "string" | "int" }> = {
   DROVER_OPENCODE_BIN: { path: ["opencode", "bin"], kind: "string" },
   DROVER_OPENCODE_ATTACH: { path: ["opencode", "attach"], kind: "string" },
   DROVER_OPENCODE_SERVERS: { path: ["opencode", "servers"], kind: "int" },
+  DROVER_REDIS: { path: ["queue", "redis"], kind: "string" },
 };
 
 /** The command-line flag that sets a config path, to name it in errors (`-c 0` → `--concurrency`). */
@@ -29,6 +30,7 @@ const flagNames: Record<string, string> = {
   stateDir: "--state-dir",
   "daemon.port": "--port",
   "daemon.host": "--host",
+  "queue.redis": "--redis",
   model: "--model",
   agent: "--agent",
   strategy: "--strategy",

@@ -101,6 +101,23 @@ export const DroverConfig = z.strictObject({
   leaseTtl: durationSchema
     .default(30_000)
     .describe("Lease on a running task, renewed by heartbeats; an expired lease marks a crashed supervisor."),
+  queue: z
+    .strictObject({
+      redis: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "Redis URL (redis://[user:pass@]host:port[/db], rediss:// for TLS). Set, the daemon puts attempts on BullMQ and `drover worker` hosts run them; unset, everything runs in this process.",
+        ),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, `_`, `.` and `-` only")
+        .default("drover")
+        .describe("This fleet's name in Redis, so several fleets can share one Redis."),
+    })
+    .default({ name: "drover" })
+    .describe("Where ready work waits: in this process (default) or on Redis for a fleet of workers."),
   daemon: z
     .strictObject({
       host: z.string().default("127.0.0.1").describe("Address the API listens on (loopback by default)."),

@@ -14,6 +14,8 @@ export const errorCodes = [
   "timeout",
   "cancelled",
   "storage_failed",
+  "queue_unreachable",
+  "version_mismatch",
   "internal",
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

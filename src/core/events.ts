@@ -96,6 +96,29 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     detail: z.string(),
   }),
   z.object({
+    // A worker host of the fleet (`drover worker`) joined, stopped (left), went silent (lost), or
+    // was refused for running other versions than the daemon.
+    type: z.literal("fleet.host"),
+    workerId: z.string(),
+    host: z.string(),
+    state: z.enum(["joined", "left", "lost", "refused"]),
+    slots: z.number().optional(),
+    detail: z.string().optional(),
+  }),
+  z.object({
+    // What a worker did with an attempt: claimed it, followed its session after a reclaim,
+    // restarted it fresh (its first holder vanished), or released it (the worker stopped).
+    type: z.literal("fleet.attempt"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    workerId: z.string(),
+    host: z.string(),
+    action: z.enum(["claimed", "followed", "restarted", "released"]),
+    claimCount: z.number(),
+    detail: z.string().optional(),
+  }),
+  z.object({
     // Storage cannot be written (full disk, lock held too long, database deleted): published live
     // only (seq 0), since it cannot be recorded.
     type: z.literal("storage.failed"),

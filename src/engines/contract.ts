@@ -20,6 +20,8 @@ export interface AttemptProgress {
 }
 
 export interface AttemptRequest {
+  /** The batch of the task, for engines that label work elsewhere (the fleet). */
+  batchId?: string;
   taskId: string;
   attemptId: string;
   prompt: string;
@@ -30,7 +32,10 @@ export interface AttemptRequest {
   files: readonly string[];
   /** Continue this session instead of creating one. */
   sessionId?: string;
-  /** The server that holds `sessionId` (sessions live on one server). */
+  /**
+   * The resume handle of `sessionId`, opaque to the supervisor: where the session lives (a server
+   * of the pool; for the fleet, `worker|server`). Passed back exactly as `onSession` gave it.
+   */
   server?: string;
   /**
    * `prompt` sends the prompt (default); `follow` sends nothing and follows a session that is
@@ -106,6 +111,11 @@ export interface AttemptResult {
   server?: string;
   /** The conversation of this attempt (prompt, answers, tool calls), for `drover show`/`transcript`. */
   transcript?: AttemptTranscript;
+  /**
+   * The attempt goes on elsewhere after a `shutdown` stop (a fleet worker still runs it): the
+   * supervisor leaves it open, and its successor follows it (see `holdsAttempt`).
+   */
+  detached?: boolean;
 }
 
 /**
@@ -130,5 +140,17 @@ export interface Engine {
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;
   /** Whether a session from an earlier run is still known to the engine (for re-adoption). */
   hasSession(sessionId: string, server?: string): Promise<boolean>;
+  /**
+   * Engines that run attempts elsewhere (the fleet): whether this attempt still runs there, or its
+   * result waits to be collected; a restarted supervisor then follows it instead of closing it.
+   */
+  holdsAttempt?(attempt: { batchId: string; attemptId: string; server?: string }): Promise<boolean>;
+  /**
+   * Engines that run attempts elsewhere: how many may run at once, as the hosts running them
+   * report it (instead of this machine's free memory), and the sentence that says why.
+   */
+  capacity?(): { slots: number; why: string };
+  /** Called when `capacity()` may have changed (a host joined or left), so launches are reconsidered. */
+  onCapacityChange?(listener: () => void): void;
   stop(): Promise<void>;
 }

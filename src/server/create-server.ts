@@ -6,6 +6,7 @@ import { defaultMaxBodySize } from "../config/schema.ts";
 import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, EventBus } from "../core/events.ts";
 import type { Engine } from "../engines/contract.ts";
+import type { FleetHost } from "../fleet/fleet-hosts.ts";
 import type { TaskDocument } from "../intake/read-task-file.ts";
 import { tokenMatches } from "../security/api-token.ts";
 import type { Store } from "../store/store.ts";
@@ -28,6 +29,15 @@ export interface ServerDeps {
   agents?: Parameters<typeof addAgentRoutes>[1];
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
   maxBodySize?: number;
+  /** With a fleet (`queue.redis`): its Redis and worker hosts, for `GET /v1/status`. */
+  fleet?: () => FleetStatus;
+}
+
+/** What `GET /v1/status` says about the fleet. */
+export interface FleetStatus {
+  redis: string;
+  name: string;
+  hosts: FleetHost[];
 }
 
 const EventsQuery = z.object({
@@ -63,7 +73,9 @@ export function createServer(deps: ServerDeps): Hono {
   const maxBodySize = deps.maxBodySize ?? defaultMaxBodySize;
   app.use("*", bodyLimit({ maxSize: maxBodySize, onError: (c) => tooLargeResponse(c, maxBodySize) }));
 
-  app.get("/v1/status", (c) => c.json(deps.supervisor.status()));
+  app.get("/v1/status", (c) =>
+    c.json({ ...deps.supervisor.status(), ...(deps.fleet ? { fleet: deps.fleet() } : {}) }),
+  );
   if (deps.agents) addAgentRoutes(app, deps.agents);
 
   app.post("/v1/batches", async (c) => {

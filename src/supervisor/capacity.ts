@@ -5,9 +5,12 @@ export interface CapacityReading {
   used: number;
   free: number;
   /** Which limit decided `slots`. */
-  limitedBy: "maxWorkers" | "memory" | "minimum";
+  /** `fleet`: attempts run on worker hosts, whose reported slots decide. */
+  limitedBy: "maxWorkers" | "memory" | "minimum" | "fleet";
   freeMemoryMb: number;
   ramPerWorkerMb: number;
+  /** For `fleet`: the hosts and their slots, in one sentence. */
+  detail?: string;
 }
 
 /** Slots = min(maxWorkers, floor((free RAM − reserve) / RAM per worker)), at least 1. */

@@ -71,6 +71,7 @@ export function runAttempt(
   const id = keyOf(task.key);
   const run = engine
     .runAttempt({
+      batchId: task.key.batchId,
       taskId: task.key.taskId,
       attemptId,
       prompt: how.prompt,

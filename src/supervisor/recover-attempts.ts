@@ -61,22 +61,30 @@ async function recoverRunning(core: SupervisorCore, record: TaskRecord): Promise
     moveTask(core, task, "ready", "recovered: the supervisor stopped before the attempt began");
     return;
   }
-  const alive = attempt.sessionId
-    ? await engine.hasSession(attempt.sessionId, attempt.server).catch(() => false)
-    : false;
-  if (alive && attempt.sessionId) {
+  const alive = engine.holdsAttempt
+    ? await engine
+        .holdsAttempt({
+          batchId: task.key.batchId,
+          attemptId: attempt.id,
+          ...(attempt.server ? { server: attempt.server } : {}),
+        })
+        .catch(() => false)
+    : attempt.sessionId
+      ? await engine.hasSession(attempt.sessionId, attempt.server).catch(() => false)
+      : false;
+  if (alive) {
     store.takeLease(task.key, core.instance, clock.now() + config.leaseTtl);
     store.recordEvent({
       type: "supervisor.recovered",
       ...task.key,
       attemptId: attempt.id,
       action: "readopted",
-      detail: `following session ${attempt.sessionId}`,
+      detail: attempt.sessionId ? `following session ${attempt.sessionId}` : "following its attempt",
     });
     runAttempt(core, task, attempt.id, attempt.startedAt, {
       prompt: "",
       mode: "follow",
-      sessionId: attempt.sessionId,
+      ...(attempt.sessionId ? { sessionId: attempt.sessionId } : {}),
       ...(attempt.server ? { server: attempt.server } : {}),
     });
     return;

@@ -58,6 +58,19 @@ export function tick(core: SupervisorCore): void {
 
 /** How many attempts may run now, and what limits it. */
 export function capacityNow(core: SupervisorCore, running: number): CapacityReading {
+  const remote = core.deps.engine.capacity?.();
+  if (remote) {
+    // Attempts run on other hosts: their reported slots decide, not this machine's memory.
+    return {
+      slots: remote.slots,
+      used: running,
+      free: Math.max(0, remote.slots - running),
+      limitedBy: "fleet",
+      freeMemoryMb: core.deps.freeMemoryMb(),
+      ramPerWorkerMb: core.deps.engine.ramPerAttemptMb,
+      detail: remote.why,
+    };
+  }
   return computeCapacity(core.deps.config.capacity, {
     freeMemoryMb: core.deps.freeMemoryMb(),
     running,

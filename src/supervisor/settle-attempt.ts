@@ -22,6 +22,9 @@ export function settleAttempt(
   result: AttemptResult,
 ): void {
   const { store, clock, config, random } = core.deps;
+  // Still running on a fleet worker while this supervisor stops: left open, to be followed after
+  // a restart (recover-attempts), never closed as cancelled.
+  if (result.detached && core.stopping) return;
   const now = clock.now();
   const failedRequests = task.failedRequests + (result.failedRequests ?? 0);
   const next = decideNext({

@@ -24,11 +24,13 @@ export function supervisorStatus(core: SupervisorCore): SupervisorStatus {
   for (const task of core.tasks.values()) byState[task.state] = (byState[task.state] ?? 0) + 1;
   const limits = core.providerLimits.list(clock.now());
   const why =
-    capacity.limitedBy === "memory"
-      ? `memory: ${capacity.freeMemoryMb} MB free, ${config.capacity.ramReserveMb} MB reserved, ${capacity.ramPerWorkerMb} MB per worker`
-      : capacity.limitedBy === "minimum"
-        ? "memory is below the reserve: running one at a time"
-        : `maxWorkers ${config.capacity.maxWorkers}`;
+    capacity.limitedBy === "fleet"
+      ? (capacity.detail ?? "fleet")
+      : capacity.limitedBy === "memory"
+        ? `memory: ${capacity.freeMemoryMb} MB free, ${config.capacity.ramReserveMb} MB reserved, ${capacity.ramPerWorkerMb} MB per worker`
+        : capacity.limitedBy === "minimum"
+          ? "memory is below the reserve: running one at a time"
+          : `maxWorkers ${config.capacity.maxWorkers}`;
   return {
     owner,
     capacity,

@@ -51,6 +51,7 @@ export class Supervisor {
       () => store.renewLeases(core.instance, clock.now() + leaseTtl),
       (error) => core.warn("lease_heartbeat", error),
     );
+    core.deps.engine.onCapacityChange?.(() => core.kick());
     core.kick();
   }
 

@@ -13,6 +13,7 @@ const allowed: Record<string, readonly string[]> = {
   store: ["core", "security"],
   queue: ["core", "config", "store"],
   engines: ["core", "config"],
+  fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],
   intake: ["core", "config", "security"],
   supervisor: ["core", "config", "store", "queue", "engines", "intake"],
@@ -32,6 +33,7 @@ const allowed: Record<string, readonly string[]> = {
     "memory",
     "mailbox",
     "runners",
+    "fleet",
   ],
   cli: ["*"],
 };

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput, DroverError } from "../../core/errors.ts";
+import { checkRedisReachable, parseRedisUrl } from "../../fleet/redis-target.ts";
 import { parseTaskDocument } from "../../intake/read-task-file.ts";
 import { ensureApiToken } from "../../security/api-token.ts";
 import { ensureOwnerOnlyDir } from "../../security/owner-only-dir.ts";
@@ -28,6 +29,7 @@ interface DaemonFlags {
   config?: string;
   stateDir?: string;
   detach?: boolean;
+  redis?: string;
 }
 
 export function registerDaemonCommand(program: Command, context: CliContext): void {
@@ -39,6 +41,7 @@ export function registerDaemonCommand(program: Command, context: CliContext): vo
     .argument("[action]", "`stop`: stop the daemon of this state dir (it hands running work back)")
     .option("--port <n>", "API port (default 7420; 0 = any free port)")
     .option("--host <addr>", "address to listen on (default 127.0.0.1)")
+    .option("--redis <url>", "run attempts on `drover worker` hosts through this Redis (config queue.redis)")
     .option("--detach", "run in the background (pid in daemon.pid, output in daemon.log under the state dir)")
     .option("--json", "print events as JSON lines")
     .option("--config <file>", "config file (default: drover.json of this project)")
@@ -62,6 +65,7 @@ function loadDaemonConfig(flags: DaemonFlags, context: CliContext) {
       stateDir: flags.stateDir,
       "daemon.port": flags.port !== undefined ? Number(flags.port) : undefined,
       "daemon.host": flags.host,
+      "queue.redis": flags.redis,
     },
   });
 }
@@ -81,6 +85,7 @@ async function detachCommand(flags: DaemonFlags, context: CliContext, stateDir: 
   const args: string[] = [];
   if (flags.port !== undefined) args.push("--port", flags.port);
   if (flags.host !== undefined) args.push("--host", flags.host);
+  if (flags.redis !== undefined) args.push("--redis", flags.redis);
   if (flags.config !== undefined) args.push("--config", path.resolve(context.cwd, flags.config));
   args.push("--state-dir", stateDir);
   const started = await startDetachedDaemon(args, stateDir, {
@@ -107,6 +112,8 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     );
   }
   await checkPortFree(config.daemon.host, config.daemon.port);
+  // Before anything starts (or detaches): a fleet daemon without its Redis is bad input, exit 2.
+  if (config.queue.redis) await checkRedisReachable(parseRedisUrl(config.queue.redis));
   if (flags.detach) {
     ensureOwnerOnlyDir(stateDir);
     return detachCommand(flags, context, stateDir);
@@ -124,6 +131,15 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     token,
     agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
     maxBodySize: config.daemon.maxBodySize,
+    ...(app.fleet
+      ? {
+          fleet: () => ({
+            redis: app.fleet?.link.target.display ?? "",
+            name: config.queue.name,
+            hosts: app.fleet?.dispatcher.hosts() ?? [],
+          }),
+        }
+      : {}),
     parseTasks: (body) =>
       parseTaskDocument(body, "request", {
         model: config.model,
@@ -154,7 +170,9 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
   writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
   const line = flags.json
     ? `${JSON.stringify({ type: "daemon.listening", url, pid: process.pid, tokenFile: `${stateDir}/api-token` })}\n`
-    : `drover daemon listening on ${url} (pid ${process.pid}); token in ${stateDir}/api-token\n`;
+    : `drover daemon listening on ${url} (pid ${process.pid}); token in ${stateDir}/api-token\n${
+        app.fleet ? `attempts run on workers: drover worker --redis ${app.fleet.link.target.display}\n` : ""
+      }`;
   context.stdout.write(line);
 
   const stopped = await new Promise<{ signal: NodeJS.Signals } | { failure: DroverError }>((resolve) => {

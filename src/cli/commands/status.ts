@@ -13,6 +13,23 @@ const DaemonStatus = z.looseObject({
   why: z.string(),
   byState: z.record(z.string(), z.number()),
   providerLimits: z.array(z.looseObject({ key: z.string(), limit: z.number(), until: z.number() })),
+  fleet: z
+    .looseObject({
+      redis: z.string(),
+      name: z.string(),
+      hosts: z.array(
+        z.looseObject({
+          workerId: z.string(),
+          host: z.string(),
+          state: z.string(),
+          slots: z.number(),
+          running: z.number(),
+          at: z.number(),
+          detail: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
 });
 
 /** Batches listed by `drover status`. */
@@ -42,6 +59,7 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
             ...daemon.providerLimits.map(
               (l) => `rate-limited: ${l.key} capped at ${l.limit} until ${new Date(l.until).toISOString()}`,
             ),
+            ...fleetLines(daemon.fleet),
           ]
         : [`daemon: not running for ${source.stateDir} (start one with \`drover daemon\`)`];
       lines.push(batches.length ? "batches:" : "batches: none yet");
@@ -53,6 +71,21 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
       output(context, flags, { daemon: source.daemon?.url ?? null, ...daemon, batches }, lines.join("\n"));
     });
   });
+}
+
+/** The fleet's hosts, one line each: slots used/free, last heartbeat, state. */
+function fleetLines(fleet: z.infer<typeof DaemonStatus>["fleet"]): string[] {
+  if (!fleet) return [];
+  const lines = [
+    `fleet "${fleet.name}" on ${fleet.redis}: ${fleet.hosts.length ? "" : "no workers yet"}`.trimEnd(),
+  ];
+  for (const host of fleet.hosts) {
+    const seconds = Math.max(0, Math.round((Date.now() - host.at) / 1000));
+    lines.push(
+      `  ${host.host.padEnd(16)} ${host.state.padEnd(7)} ${host.running} used, ${Math.max(0, host.slots - host.running)} free of ${host.slots}  last heartbeat ${seconds}s ago  ${host.workerId}${host.detail ? `  (${host.detail})` : ""}`,
+    );
+  }
+  return lines;
 }
 
 async function daemonStatus(source: BatchSource) {

@@ -36,6 +36,10 @@ export function describeEvent(event: DroverEvent): string {
           : `${event.key}: limited to ${event.limit} (${event.reason})`;
       case "supervisor.recovered":
         return `recovered attempt ${event.attemptId}: ${event.action} (${event.detail})`;
+      case "fleet.host":
+        return `worker ${event.host} (${event.workerId}) ${event.state}${event.slots !== undefined ? `, ${event.slots} slots` : ""}${event.detail ? `: ${event.detail}` : ""}`;
+      case "fleet.attempt":
+        return `${event.action} by ${event.host} (claim ${event.claimCount})${event.detail ? `: ${event.detail}` : ""}`;
       case "warning":
         return `warning ${event.code}: ${event.message}`;
     }

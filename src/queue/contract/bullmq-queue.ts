@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RedisOptions } from "bullmq";
 import { Queue as BullQueue, type ConnectionOptions, type Job, QueueEvents, Worker } from "bullmq";
 import {
   type BullmqJobData,
@@ -26,7 +27,7 @@ import { QueueListeners } from "./queue-listeners.ts";
 
 export interface BullmqQueueOptions {
   /** Redis (or Valkey) to connect to; each BullMQ piece opens its own connection from these. */
-  connection: { host: string; port: number };
+  connection: RedisOptions;
   /** BullMQ queue name; one per drover installation. */
   name?: string;
   /**
@@ -164,6 +165,12 @@ export class BullmqQueue implements Queue {
     } catch {
       return { cancelled: false, reason: "not_found" };
     }
+  }
+
+  async has(key: TaskKey): Promise<boolean> {
+    const job = await this.queue.getJob(jobIdOf(key));
+    if (!job) return false;
+    return (await job.getState()) !== "completed";
   }
 
   async reclaimExpiredLeases(): Promise<{ reclaimed: number }> {

@@ -37,6 +37,10 @@ export const queuedTaskSchema = z
       .default(0)
       .describe("Lower is claimed first; FIFO among equal priorities."),
     routing: taskRoutingSchema.default({}).describe("Routing data for capability-based claims."),
+    payload: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Opaque data for whoever claims the task (the fleet carries the attempt in it)."),
   })
   .strict();
 export type QueuedTaskInput = z.input<typeof queuedTaskSchema>;
@@ -115,6 +119,8 @@ export interface Queue {
   parkUntil(lease: Lease, until: number): Promise<LeaseResult>;
   /** Removes a waiting task, or marks a held one so its holder's next renew says `cancelled`. */
   cancel(key: TaskKey): Promise<CancelResult>;
+  /** Whether the task is in the queue, waiting or held (false once completed, cancelled or lost). */
+  has(key: TaskKey): Promise<boolean>;
   /** Makes tasks whose lease expired claimable again; returns how many it moved. */
   reclaimExpiredLeases(): Promise<{ reclaimed: number }>;
   /** Called when a task becomes claimable (enqueued, its run-at came, or reclaimed). */

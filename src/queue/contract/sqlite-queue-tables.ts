@@ -15,6 +15,7 @@ create table if not exists queue_tasks (
   priority integer not null,
   seq integer not null,
   routing text not null,
+  payload text,
   run_at integer not null,
   wait_reason text not null,
   announced integer not null default 0,
@@ -47,6 +48,7 @@ export interface QueueTaskRow {
   priority: number;
   seq: number;
   routing: string;
+  payload: string | null;
   run_at: number;
   wait_reason: string;
   announced: number;

@@ -56,11 +56,19 @@ export class SqliteQueue implements Queue {
     const inserted = this.write(() =>
       this.db
         .prepare(
-          `insert into queue_tasks (batch_id, task_id, priority, seq, routing, run_at, wait_reason, announced)
-           values (?, ?, ?, (select coalesce(max(seq), 0) + 1 from queue_tasks), ?, ?, 'enqueued', ?)
+          `insert into queue_tasks (batch_id, task_id, priority, seq, routing, payload, run_at, wait_reason, announced)
+           values (?, ?, ?, (select coalesce(max(seq), 0) + 1 from queue_tasks), ?, ?, ?, 'enqueued', ?)
            on conflict (batch_id, task_id) do nothing`,
         )
-        .run(task.batchId, task.taskId, task.priority, JSON.stringify(task.routing), runAt, readyNow ? 1 : 0),
+        .run(
+          task.batchId,
+          task.taskId,
+          task.priority,
+          JSON.stringify(task.routing),
+          task.payload === undefined ? null : JSON.stringify(task.payload),
+          runAt,
+          readyNow ? 1 : 0,
+        ),
     );
     if (inserted.changes === 0) return { enqueued: false, reason: "already_queued" };
     if (readyNow) this.listeners.emitReady(task);
@@ -91,6 +99,7 @@ export class SqliteQueue implements Queue {
         taskId: row.task_id,
         priority: row.priority,
         routing: taskRoutingSchema.parse(JSON.parse(row.routing)),
+        ...(row.payload === null ? {} : { payload: JSON.parse(row.payload) as Record<string, unknown> }),
       },
       lease: { batchId: row.batch_id, taskId: row.task_id, owner, token },
       claimCount: row.claim_count,
@@ -148,6 +157,13 @@ export class SqliteQueue implements Queue {
     });
     if (result.cancelled === "removed") this.listeners.emitFinished(key, "cancelled");
     return result;
+  }
+
+  async has(key: TaskKey): Promise<boolean> {
+    const row = this.db
+      .prepare("select 1 from queue_tasks where batch_id = ? and task_id = ?")
+      .get(key.batchId, key.taskId);
+    return row !== undefined;
   }
 
   async reclaimExpiredLeases(): Promise<{ reclaimed: number }> {

@@ -176,6 +176,19 @@ export function queueConformance(backend: QueueBackendUnderTest): void {
     assert.equal(await claimOne(queue), undefined);
   });
 
+  withQueue("the payload reaches the claimer as given, and has() follows the task", async (_store, queue) => {
+    const payload = { attemptId: "att_1", files: ["a.ts"], nested: { n: 1 } };
+    assert.equal(await queue.has(key("carried")), false);
+    await queue.enqueue({ ...key("carried"), payload });
+    assert.equal(await queue.has(key("carried")), true);
+    const held = await claimOne(queue);
+    assert.ok(held);
+    assert.deepEqual(held.task.payload, payload);
+    assert.equal(await queue.has(key("carried")), true);
+    assert.deepEqual(await queue.complete(held.lease), { ok: true });
+    assert.equal(await queue.has(key("carried")), false);
+  });
+
   test(`${backend.name}: no enqueued-but-unfinished task is lost across a store restart`, async () => {
     const store = await backend.create();
     let queue = await store.open();

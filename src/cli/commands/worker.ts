@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import { createWorkerApp } from "../../app.ts";
+import { loadConfig } from "../../config/load.ts";
+import { badInput } from "../../core/errors.ts";
+import type { DroverEventBody } from "../../core/events.ts";
+import type { CliContext } from "../context.ts";
+import { exitCodes } from "../exit-codes.ts";
+import { describeEvent } from "../render/describe-event.ts";
+
+interface WorkerFlags {
+  redis?: string;
+  hostName?: string;
+  json?: boolean;
+  config?: string;
+  stateDir?: string;
+  concurrency?: string;
+}
+
+export function registerWorkerCommand(program: Command, context: CliContext): void {
+  program
+    .command("worker")
+    .description(
+      "Run attempts for a fleet daemon (`drover daemon --redis URL`) on this host with its own warm OpenCode pool, until SIGINT/SIGTERM",
+    )
+    .option("--redis <url>", "the fleet's Redis, e.g. redis://10.0.0.5:6379 (config queue.redis)")
+    .option(
+      "--host-name <name>",
+      "how this host is shown in `drover status` (default: the machine's host name)",
+    )
+    .option(
+      "-c, --concurrency <n>",
+      "at most this many attempts at once on this host (config capacity.maxWorkers)",
+    )
+    .option("--json", "print events as JSON lines")
+    .option("--config <file>", "config file (default: drover.json of this project)")
+    .option("--state-dir <dir>", "this worker's state directory (default: .drover of this project)")
+    .action(async (flags: WorkerFlags) => context.setExitCode(await runWorker(flags, context)));
+}
+
+async function runWorker(flags: WorkerFlags, context: CliContext): Promise<number> {
+  const loaded = loadConfig({
+    cwd: context.cwd,
+    env: context.env,
+    ...(flags.config ? { file: flags.config } : {}),
+    flags: {
+      stateDir: flags.stateDir,
+      "queue.redis": flags.redis,
+      "capacity.maxWorkers": flags.concurrency !== undefined ? Number(flags.concurrency) : undefined,
+    },
+  });
+  if (!loaded.config.queue.redis) {
+    throw badInput("bad_input", [
+      {
+        source: "drover worker",
+        path: "--redis",
+        message:
+          "a worker needs the fleet's Redis: pass --redis redis://HOST:PORT or set queue.redis in drover.json",
+      },
+    ]);
+  }
+  const print = (event: DroverEventBody) => {
+    const stamped = { ...event, seq: 0, ts: Date.now() };
+    context.stdout.write(flags.json ? `${JSON.stringify(stamped)}\n` : `${describeEvent(stamped)}\n`);
+  };
+  let refused: ((problem: string) => void) | undefined;
+  const refusal = new Promise<string>((resolve) => {
+    refused = resolve;
+  });
+  const app = await createWorkerApp({
+    loaded,
+    env: context.env,
+    ...(flags.hostName ? { host: flags.hostName } : {}),
+    print,
+    onRefused: (problem) => refused?.(problem),
+  });
+  const ready = {
+    type: "worker.ready",
+    workerId: app.workerId,
+    host: app.host,
+    slots: app.slots,
+    redis: app.redis,
+    queue: loaded.config.queue.name,
+    pid: process.pid,
+  };
+  context.stdout.write(
+    flags.json
+      ? `${JSON.stringify(ready)}\n`
+      : `drover worker ${app.host} (${app.workerId}) ready: ${app.slots} slots, fleet "${ready.queue}" on ${app.redis}\n`,
+  );
+  const stopped = await new Promise<{ signal: NodeJS.Signals } | { refused: string }>((resolve) => {
+    const removeSignals = context.onSignals((signal) => {
+      removeSignals();
+      resolve({ signal });
+    });
+    void refusal.then((problem) => resolve({ refused: problem }));
+  });
+  context.stderr.write(
+    "signal" in stopped
+      ? `drover worker: ${stopped.signal}, putting running attempts back for other workers…\n`
+      : `drover worker: ${stopped.refused}\n`,
+  );
+  await app.close();
+  return "signal" in stopped ? exitCodes.ok : exitCodes.badInput;
+}
