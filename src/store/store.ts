@@ -65,6 +65,7 @@ export class Store extends StoreReads {
   readonly mail: MailTable;
   readonly #guard: StorageGuard;
   #watch: { cancel(): void } | undefined;
+  #closed = false;
 
   constructor(deps: {
     file: string;
@@ -94,6 +95,7 @@ export class Store extends StoreReads {
   close(): void {
     this.#watch?.cancel();
     this.#watch = undefined;
+    this.#closed = true;
     this.#db.close();
   }
 
@@ -131,9 +133,11 @@ export class Store extends StoreReads {
 
   /**
    * For background loops, which must never throw: records the event, or, once storage has
-   * failed, still shows it live (seq 0) without recording it.
+   * failed or the store is closed, still shows it live (seq 0) without recording it.
    */
   reportEvent(body: DroverEventBody): void {
+    // A server or stream that says its last word while drover shuts down: shown live, not recorded.
+    if (this.#closed) return this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
     try {
       this.recordEvent(body);
     } catch (error) {

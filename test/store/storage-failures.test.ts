@@ -136,6 +136,13 @@ describe("storage failures", () => {
     store.close();
   });
 
+  it("takes a background loop's last report after close without throwing, live only", () => {
+    const store = new Store({ file, bus, clock: manualClock().clock });
+    store.close();
+    store.reportEvent({ type: "warning", code: "late", message: "a server's last word" });
+    assert.ok(published.some((event) => event.type === "warning" && event.code === "late" && event.seq === 0));
+  });
+
   it("lets two processes write one state dir at once without 'database is locked'", async () => {
     // Both open a fresh state dir at once (migrations included), then write as fast as they can.
     const [a, b] = await Promise.all([runWriter(file, "a", 150), runWriter(file, "b", 150)]);

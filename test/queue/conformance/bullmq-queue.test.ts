@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { after, before } from "node:test";
 import { BullmqQueue } from "../../../src/queue/contract/bullmq-queue.ts";
+import { startTestRedis, type TestRedis } from "../../helpers/redis-server.ts";
 import { makeTempDir } from "../../helpers/temp-dir.ts";
 import { queueConformance } from "./queue-conformance.ts";
-import { startTestRedis, type TestRedis } from "./redis-server.ts";
 
 // Redis's own clock governs locks here, so the time-driven cases run on short real leases.
 const temp = makeTempDir("drover-redis-");

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { closedPort } from "../../helpers/free-port.ts";
+import { closedPort } from "./free-port.ts";
 
 /** A private redis-server on a free loopback port, writing its AOF (fsync always) under `dir`. */
 export interface TestRedis {
