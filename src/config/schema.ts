@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../core/duration.ts";
+import { durationSchema, graceSchema } from "../core/duration.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 
 /** Default for `daemon.maxBodySize`: 8 MiB, room for a 10,000-task batch with long prompts. */
@@ -122,9 +122,11 @@ export const DroverConfig = z.strictObject({
     .strictObject({
       host: z.string().default("127.0.0.1").describe("Address the API listens on (loopback by default)."),
       port: z.number().int().min(0).max(65535).default(7420).describe("API port (0: any free port)."),
-      shutdownGrace: durationSchema
+      shutdownGrace: graceSchema
         .default(10_000)
-        .describe("On SIGTERM, how long running attempts may finish before they are handed back."),
+        .describe(
+          "On SIGTERM, how long running attempts may finish before they are handed back (0: hand back at once).",
+        ),
       maxBodySize: z
         .number()
         .int()

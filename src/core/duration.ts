@@ -45,6 +45,22 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((value
   return reading.ms;
 });
 
+/** zod field for a wait that may be none at all: `0` (or "0s") as well as any duration. */
+export const graceSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  if (isZero(value)) return 0;
+  const reading = readDuration(value);
+  if ("problem" in reading) {
+    ctx.addIssue({ code: "custom", message: reading.problem.replace("use e.g. 90", "use e.g. 0, 90") });
+    return z.NEVER;
+  }
+  return reading.ms;
+});
+
+function isZero(value: string | number): boolean {
+  if (typeof value === "number") return value === 0;
+  return /^\s*0+(?:\.0+)?\s*(ms|s|m|h)?\s*$/.test(value);
+}
+
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const seconds = ms / 1000;

@@ -79,6 +79,13 @@ export class FleetDispatcher {
     return this.#hosts;
   }
 
+  /** Reads the hosts from Redis now (for status), reporting what changed since the last read. */
+  async refreshHosts(): Promise<FleetHost[]> {
+    this.#hosts = await readFleetHosts(this.#options.link, this.versions);
+    this.#reportHostChanges();
+    return this.#hosts;
+  }
+
   capacity(): { slots: number; why: string } {
     return describeFleetCapacity(this.#hosts);
   }
@@ -173,6 +180,8 @@ export class FleetDispatcher {
     try {
       if (message.type === "event") {
         this.#options.report(message.event);
+        // A worker that joins or leaves changes capacity now, not at the next check.
+        if (message.event.type === "fleet.host") void this.refreshHosts().catch((e) => this.#warn(e));
         return;
       }
       const pending = this.#pending.get(message.attemptId);
@@ -199,8 +208,7 @@ export class FleetDispatcher {
     this.#checking = true;
     try {
       const { link } = this.#options;
-      this.#hosts = await readFleetHosts(link, this.versions);
-      this.#reportHostChanges();
+      await this.refreshHosts();
       await (await link.queue(link.keys.sharedQueue)).reclaimExpiredLeases();
       for (const pending of [...this.#pending.values()]) await this.#checkPending(pending);
     } catch (error) {

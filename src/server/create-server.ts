@@ -30,7 +30,7 @@ export interface ServerDeps {
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
   maxBodySize?: number;
   /** With a fleet (`queue.redis`): its Redis and worker hosts, for `GET /v1/status`. */
-  fleet?: () => FleetStatus;
+  fleet?: () => Promise<FleetStatus>;
 }
 
 /** What `GET /v1/status` says about the fleet. */
@@ -73,9 +73,11 @@ export function createServer(deps: ServerDeps): Hono {
   const maxBodySize = deps.maxBodySize ?? defaultMaxBodySize;
   app.use("*", bodyLimit({ maxSize: maxBodySize, onError: (c) => tooLargeResponse(c, maxBodySize) }));
 
-  app.get("/v1/status", (c) =>
-    c.json({ ...deps.supervisor.status(), ...(deps.fleet ? { fleet: deps.fleet() } : {}) }),
-  );
+  app.get("/v1/status", async (c) => {
+    // The fleet's hosts first: capacity counts their slots.
+    const fleet = deps.fleet ? { fleet: await deps.fleet() } : {};
+    return c.json({ ...deps.supervisor.status(), ...fleet });
+  });
   if (deps.agents) addAgentRoutes(app, deps.agents);
 
   app.post("/v1/batches", async (c) => {

@@ -137,12 +137,16 @@ export class Store extends StoreReads {
    */
   reportEvent(body: DroverEventBody): void {
     // A server or stream that says its last word while drover shuts down: shown live, not recorded.
-    if (this.#closed) return this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
+    const showLive = () => this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
+    if (this.#closed) {
+      showLive();
+      return;
+    }
     try {
       this.recordEvent(body);
     } catch (error) {
       if (!(error instanceof DroverError && error.code === "storage_failed")) throw error;
-      this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
+      showLive();
     }
   }
 

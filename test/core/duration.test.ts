@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { durationSchema, maxDurationMs, parseDuration, readDuration } from "../../src/core/duration.ts";
+import {
+  durationSchema,
+  graceSchema,
+  maxDurationMs,
+  parseDuration,
+  readDuration,
+} from "../../src/core/duration.ts";
 
 describe("durations", () => {
   it("reads units and bare seconds", () => {
@@ -23,5 +29,12 @@ describe("durations", () => {
 
   it("still says when a value is not a duration at all", () => {
     assert.match(durationSchema.safeParse("soon").error?.issues[0]?.message ?? "", /is not a duration/);
+  });
+
+  it("a grace may be zero (none), and is otherwise an ordinary duration", () => {
+    for (const zero of [0, "0", "0s", "0ms"]) assert.equal(graceSchema.parse(zero), 0);
+    assert.equal(graceSchema.parse("30s"), 30_000);
+    assert.equal(durationSchema.safeParse("0").success, false, "time limits still refuse zero");
+    assert.match(graceSchema.safeParse("soon").error?.issues[0]?.message ?? "", /use e\.g\. 0, 90/);
   });
 });

@@ -140,7 +140,9 @@ describe("storage failures", () => {
     const store = new Store({ file, bus, clock: manualClock().clock });
     store.close();
     store.reportEvent({ type: "warning", code: "late", message: "a server's last word" });
-    assert.ok(published.some((event) => event.type === "warning" && event.code === "late" && event.seq === 0));
+    assert.ok(
+      published.some((event) => event.type === "warning" && event.code === "late" && event.seq === 0),
+    );
   });
 
   it("lets two processes write one state dir at once without 'database is locked'", async () => {

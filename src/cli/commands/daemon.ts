@@ -133,10 +133,11 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     maxBodySize: config.daemon.maxBodySize,
     ...(app.fleet
       ? {
-          fleet: () => ({
+          fleet: async () => ({
             redis: app.fleet?.link.target.display ?? "",
             name: config.queue.name,
-            hosts: app.fleet?.dispatcher.hosts() ?? [],
+            hosts:
+              (await app.fleet?.dispatcher.refreshHosts().catch(() => app.fleet?.dispatcher.hosts())) ?? [],
           }),
         }
       : {}),
