@@ -1,6 +1,5 @@
 // drover benchmarks: drover vs the naive way (N cold `opencode run` processes) vs raw SDK (one warm
 // server). Prints a table and writes bench/results/latest.json. See docs/benchmarks.md.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
@@ -8,30 +7,21 @@ import { fileURLToPath } from "node:url";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { runDroverCli } from "./lib/drover-cli.ts";
+import { fleetRows } from "./lib/fleet-bench.ts";
 import { runNaive } from "./lib/naive.ts";
+import { overheadRows } from "./lib/overhead.ts";
 import { runRawSdk } from "./lib/raw-sdk.ts";
+import { log, type Row, round } from "./lib/rows.ts";
 import { availableMemoryMb } from "./lib/rss.ts";
 import { benchPrompt, createBenchEnv, percentile } from "./lib/setup.ts";
 import { measureStartTime } from "./lib/start-time.ts";
-
-interface Row {
-  name: string;
-  metric: string;
-  drover: number | null;
-  naive: number | null;
-  raw: number | null;
-  unit: string;
-  note?: string;
-}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tasks = Number(process.env.BENCH_TASKS ?? 100);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const only = process.env.BENCH_ONLY?.split(",");
 const rows: Row[] = [];
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const want = (name: string) => !only || only.includes(name);
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function throughput(kind: "trivial" | "tool"): Promise<void> {
   const env = await createBenchEnv(`tp-${kind}`);
@@ -218,57 +208,6 @@ async function memory(): Promise<void> {
   }
 }
 
-async function overhead(): Promise<void> {
-  const env = await createBenchEnv("overhead");
-  try {
-    log("supervisor overhead: 10,000 queued, 100 running");
-    // The same V8 setting as bin/drover.js's shebang: drover's process as users run it.
-    const child = spawn(
-      process.execPath,
-      [
-        "--max-semi-space-size=2",
-        path.join(here, "overhead-child.mjs"),
-        path.join(env.root, "state"),
-        env.model.baseURL,
-        env.workDir,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    await new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
-      rssMb: number;
-      cpuMsPerSecond: number;
-      submitMs: number;
-      running: number;
-      heapUsedMb: number;
-    };
-    rows.push({
-      name: "supervisor-overhead",
-      metric: "drover RSS",
-      drover: result.rssMb,
-      naive: null,
-      raw: null,
-      unit: "MB",
-      note: `10,000 queued, ${result.running} running; heap ${result.heapUsedMb} MB; submit took ${result.submitMs} ms`,
-    });
-    rows.push({
-      name: "supervisor-overhead",
-      metric: "drover CPU",
-      drover: result.cpuMsPerSecond,
-      naive: null,
-      raw: null,
-      unit: "ms CPU per s",
-      note: "steady state, 10 s window",
-    });
-  } finally {
-    await env.close();
-  }
-}
-
 async function poolSize(): Promise<void> {
   const env = await createBenchEnv("pool");
   try {
@@ -307,8 +246,9 @@ const scenarios: [string, () => Promise<void>][] = [
   ["latency", latency],
   ["start", startTime],
   ["memory", memory],
-  ["overhead", overhead],
+  ["overhead", async () => void rows.push(...(await overheadRows()))],
   ["pool", poolSize],
+  ["fleet", async () => void rows.push(...(await fleetRows(tasks, concurrency)))],
 ];
 const started = Date.now();
 for (const [name, run] of scenarios) if (want(name)) await run();

@@ -1,0 +1,56 @@
+import { runDroverCli } from "./drover-cli.ts";
+import { runFleet } from "./fleet.ts";
+import { log, type Row, round } from "./rows.ts";
+import { benchPrompt, createBenchEnv } from "./setup.ts";
+
+const hosts = ["h1", "h2"];
+
+/**
+ * The same tool tasks at the same total concurrency, run by one embedded `drover run` and by a
+ * fleet on this machine (redis-server, `drover daemon --redis`, a `drover worker` per host).
+ */
+export async function fleetRows(tasks: number, concurrency: number): Promise<Row[]> {
+  const env = await createBenchEnv("fleet");
+  try {
+    const perHost = Math.max(1, Math.round(concurrency / hosts.length));
+    const total = perHost * hosts.length;
+    const prompts = Array.from({ length: tasks }, (_, i) => benchPrompt("tool", i));
+    log(`fleet: embedded drover run, ${tasks} tool tasks, ${total} at once`);
+    const embedded = await runDroverCli(env, "fleet-embedded", prompts, { concurrency: total });
+    log(`fleet: daemon --redis and ${hosts.length} workers × ${perHost}, ${tasks} tool tasks`);
+    const fleet = await runFleet(env, "fleet", prompts, { hosts, perHost });
+    const s = (ms: number) => round(ms / 1000);
+    const rate = (ms: number) => round(tasks / (ms / 1000), 2);
+    const row = (metric: string, drover: number, unit: string, note?: string): Row => ({
+      name: "fleet",
+      metric,
+      drover,
+      naive: null,
+      raw: null,
+      unit,
+      ...(note ? { note } : {}),
+    });
+    const spread = hosts.map((host) => `${host} ${fleet.byHost[host] ?? 0}`).join(", ");
+    return [
+      row(
+        "wall, embedded",
+        s(embedded.batchMs),
+        "s",
+        `one \`drover run\` process, maxWorkers ${total}; end-to-end incl. starting OpenCode ${s(embedded.wallMs)} s; failures ${embedded.failed}`,
+      ),
+      row("tasks/s, embedded", rate(embedded.batchMs), "tasks/s"),
+      row(
+        `wall, fleet ${hosts.length}×${perHost}`,
+        s(fleet.batchMs),
+        "s",
+        `daemon --redis + ${hosts.length} workers, ${perHost} slots each; \`drover run\` handed to the daemon, start to exit ${s(fleet.wallMs)} s; fleet start-up ${s(fleet.startMs)} s; failures ${fleet.failed}`,
+      ),
+      row(`tasks/s, fleet ${hosts.length}×${perHost}`, rate(fleet.batchMs), "tasks/s"),
+      ...hosts.map((host) =>
+        row(`attempts on ${host}`, fleet.byHost[host] ?? 0, "attempts", `claimed per host: ${spread}`),
+      ),
+    ];
+  } finally {
+    await env.close();
+  }
+}
