@@ -39,6 +39,7 @@ export async function startLocalEngines(options: {
   models: readonly string[];
   report(event: Extract<DroverEventBody, { type: "engine.server" | "warning" }>): void;
   closers: Closer[];
+  clock?: Clock;
 }): Promise<StartedEngines> {
   const { loaded, closers } = options;
   const { config } = loaded;
@@ -63,6 +64,8 @@ export async function startLocalEngines(options: {
     config: opencodeConfig,
     ...(scripted ? { warmModel: scriptedModel } : {}),
     report: options.report,
+    watchdog: config.watchdog,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   closers.push(() => engine.stop());
   await engine.start();

@@ -15,6 +15,7 @@ import type { Engine } from "./engines/contract.ts";
 import { FleetWorker } from "./fleet/fleet-worker.ts";
 import { Mailbox } from "./mailbox/mailbox.ts";
 import { MemoryService } from "./memory/memory-service.ts";
+import { DroverMetrics } from "./metrics/metrics-registry.ts";
 import type { ScriptedModelServer } from "./mock-model/server.ts";
 import { RunnerService } from "./runners/runner-service.ts";
 import { ensureOwnerOnlyDir } from "./security/owner-only-dir.ts";
@@ -77,6 +78,8 @@ export interface DroverApp {
   engine: Engine;
   supervisor: Supervisor;
   clock: Clock;
+  /** Prometheus metrics (`/metrics`), fed from the bus since before the engine started. */
+  metrics: DroverMetrics;
   scripted?: ScriptedModelServer;
   /** With `queue.redis`: the fleet whose workers run the attempts. */
   fleet?: StartedEngines["fleet"];
@@ -112,6 +115,14 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
   // A database deleted or replaced under a running drover must stop it, not be written in vain.
   store.watchFile(databaseCheckIntervalMs);
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  // Before the engine starts, so its servers' first events are counted.
+  const metrics = new DroverMetrics({
+    bus,
+    modelOf: (key) => store.getTask(key)?.model,
+    report: (event) => store.reportEvent(event),
+    withFleet: config.queue.redis !== undefined,
+  });
+  closers.push(() => metrics.close());
   let supervisor: Supervisor | undefined;
   const close = async (mode: "cancel" | "handback" = "cancel") => {
     await supervisor?.stop(mode, mode === "handback" ? config.daemon.shutdownGrace : 0);
@@ -122,7 +133,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     const report = (event: DroverEventBody) => store.reportEvent(event);
     const started = config.queue.redis
       ? await startFleetEngines({ loaded, clock, report, closers })
-      : await startLocalEngines({ loaded, env: options.env, models: options.models, report, closers });
+      : await startLocalEngines({ loaded, env: options.env, models: options.models, report, closers, clock });
     const { engines, scripted } = started;
     const engine = engines.default;
     supervisor = new Supervisor({
@@ -136,6 +147,13 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       ...(options.random ? { random: options.random } : {}),
     });
     const services = stateServices(store, clock, loaded, supervisor);
+    const running = supervisor;
+    const dispatcher = started.fleet?.dispatcher;
+    metrics.readFrom({
+      countTasksByState: () => store.countTasksByState(),
+      supervisorStatus: () => running.status(),
+      ...(dispatcher ? { fleetHosts: () => dispatcher.hosts() } : {}),
+    });
     return {
       loaded,
       bus,
@@ -144,6 +162,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       engine,
       supervisor,
       clock,
+      metrics,
       ...(scripted ? { scripted } : {}),
       ...(started.fleet ? { fleet: started.fleet } : {}),
       close,

@@ -4,6 +4,7 @@ import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc
 import type { z } from "zod";
 import { badInput, type InputIssue } from "../core/errors.ts";
 import { DroverConfig } from "./schema.ts";
+import { watchdogContradictions } from "./watchdog-settings.ts";
 
 export const defaultConfigFile = "drover.json";
 
@@ -20,6 +21,7 @@ const envMap: Record<string, { path: string[]; kind: "string" | "int" }> = {
   DROVER_OPENCODE_ATTACH: { path: ["opencode", "attach"], kind: "string" },
   DROVER_OPENCODE_SERVERS: { path: ["opencode", "servers"], kind: "int" },
   DROVER_REDIS: { path: ["queue", "redis"], kind: "string" },
+  DROVER_LOG_LEVEL: { path: ["logLevel"], kind: "string" },
 };
 
 /** The command-line flag that sets a config path, to name it in errors (`-c 0` → `--concurrency`). */
@@ -125,6 +127,21 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       zodIssues(result.error, (p) => sourceOf.get(p) ?? (existsSync(file) ? file : "config")),
     );
   }
+  const isSet = (dotted: string) => getPath(merged, dotted.split(".")) !== undefined;
+  const contradictions = watchdogContradictions(result.data.watchdog, result.data.taskTimeout, isSet);
+  if (contradictions.length > 0) {
+    throw badInput(
+      "bad_config",
+      contradictions.map((problem) => {
+        const dotted = problem.path.join(".");
+        return {
+          source: sourceOf.get(dotted) ?? (existsSync(file) ? file : "config"),
+          path: dotted,
+          message: problem.message,
+        };
+      }),
+    );
+  }
   const config = deepFreeze(result.data);
   // A state dir named by a flag or the environment is relative to where the command runs; one from
   // the config file (or the default) to the project's folder.
@@ -154,6 +171,15 @@ export function readConfigText(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     return { problem: "must be a JSON object", where: "" };
   return { value: parsed as Record<string, unknown> };
+}
+
+function getPath(value: unknown, keys: readonly string[]): unknown {
+  let at = value;
+  for (const key of keys) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
 
 /** Turns zod issues into drover input issues with dotted paths (`tasks[2].prompt`). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
+import { WatchdogSettings } from "./watchdog-settings.ts";
 
 /** Default for `daemon.maxBodySize`: 8 MiB, room for a 10,000-task batch with long prompts. */
 export const defaultMaxBodySize = 8 * 1024 * 1024;
@@ -50,10 +51,10 @@ export const OpencodeSettings = z.looseObject({
       "Environment variables (a trailing * is a wildcard) the OpenCode servers inherit; all else is dropped.",
     ),
   onPermission: z
-    .enum(["reject", "once"])
-    .default("reject")
+    .enum(["ask", "reject", "once"])
+    .default("ask")
     .describe(
-      "How drover answers a permission request from a headless session: reject it (with a message) or allow once.",
+      "How drover answers a permission request from a headless session: ask a person (an inbox item; denied after watchdog.permissionTimeout), reject it (with a message), or allow once.",
     ),
   sessions: z
     .enum(["keep", "delete"])
@@ -78,6 +79,9 @@ export const DroverConfig = z.strictObject({
   ),
   stagger: StaggerSettings.default(() => StaggerSettings.parse({})).describe("Spacing between launches."),
   retry: RetryPolicySettings.default(() => RetryPolicySettings.parse({})).describe("The retry policy."),
+  watchdog: WatchdogSettings.default(() => WatchdogSettings.parse({})).describe(
+    "Budgets per liveness state; an attempt past one is acted on (restart, retry, continue, kill a hung tool, deny, flag).",
+  ),
   outcome: z
     .enum(["structured", "text"])
     .default("structured")
@@ -136,6 +140,12 @@ export const DroverConfig = z.strictObject({
     })
     .default({ host: "127.0.0.1", port: 7420, shutdownGrace: 10_000, maxBodySize: defaultMaxBodySize })
     .describe("The daemon's HTTP API."),
+  logLevel: z
+    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+    .default("info")
+    .describe(
+      "Lowest level of the daemon's and worker's JSON log lines (debug adds attempts and launches, trace progress).",
+    ),
   opencode: OpencodeSettings.default(() => OpencodeSettings.parse({})).describe(
     "OpenCode engine settings; any other key is OpenCode config passed through.",
   ),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Liveness, TokenCounts } from "./liveness.ts";
+import { Liveness, TokenCounts, WatchdogEvidence, WatchdogRemedy, WatchdogState } from "./liveness.ts";
 import { AttemptFailure } from "./outcome.ts";
 import { FinalState, TaskState } from "./task-states.ts";
 
@@ -51,6 +51,40 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     until: z.number().optional(),
     detail: z.string().optional(),
     tokens: TokenCounts,
+    /** When this liveness began (ms since the epoch). */
+    since: z.number().optional(),
+    /** Why the attempt is in this state: last token at, the tool's output bytes and CPU ms, … */
+    evidence: WatchdogEvidence.optional(),
+  }),
+  z.object({
+    // The watchdog saw an attempt not progressing (a liveness state past its budget) and acted.
+    type: z.literal("watchdog.action"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    state: WatchdogState,
+    remedy: WatchdogRemedy,
+    message: z.string(),
+    evidence: WatchdogEvidence,
+  }),
+  z.object({
+    // Something needs a person: a permission request, a blocked task, a task failed after its
+    // retries, a handoff to review, a watchdog kill past its limit, thrashing.
+    type: z.literal("inbox.added"),
+    itemId: z.string(),
+    kind: z.string(),
+    batchId: z.string().optional(),
+    taskId: z.string().optional(),
+    title: z.string(),
+  }),
+  z.object({
+    type: z.literal("inbox.answered"),
+    itemId: z.string(),
+    kind: z.string(),
+    state: z.string(),
+    batchId: z.string().optional(),
+    taskId: z.string().optional(),
+    by: z.string().optional(),
   }),
   z.object({
     type: z.literal("attempt.finished"),

@@ -12,6 +12,42 @@ export const Liveness = z.enum([
 ]);
 export type Liveness = z.infer<typeof Liveness>;
 
+/** What the watchdog judged: a liveness state past its budget (or a pattern, like thrashing). */
+export const WatchdogState = z.enum([
+  "starting",
+  "no_first_byte",
+  "stalled",
+  "tool_hung",
+  "tool_limit",
+  "awaiting_permission",
+  "rate_limited",
+  "thrashing",
+]);
+export type WatchdogState = z.infer<typeof WatchdogState>;
+
+/** What the watchdog did about it. */
+export const WatchdogRemedy = z.enum([
+  /** Start the attempt again on another server. */
+  "restart",
+  /** Abort; the attempt fails retryable. */
+  "retry",
+  /** Abort and continue the same session ("continue where you stopped"). */
+  "continue",
+  /** Kill the tool's process tree, then continue the session with a note. */
+  "kill_tool",
+  /** Deny a permission request no one answered. */
+  "deny",
+  /** Parked until the provider's reset time. */
+  "park",
+  /** Told a person (inbox), nothing stopped. */
+  "flag",
+]);
+export type WatchdogRemedy = z.infer<typeof WatchdogRemedy>;
+
+/** Evidence for a liveness state or a watchdog action, as flat key → value pairs. */
+export const WatchdogEvidence = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+export type WatchdogEvidence = z.infer<typeof WatchdogEvidence>;
+
 export const TokenCounts = z.object({
   input: z.number().int().nonnegative(),
   output: z.number().int().nonnegative(),

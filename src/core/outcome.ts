@@ -11,6 +11,10 @@ export const AttemptFailure = z.object({
     "timeout",
     "cancelled",
     "no_output",
+    /** The watchdog aborted a silent stream: continued in the same session. */
+    "stalled",
+    /** The watchdog stopped an attempt that never got going (no model request, no first byte). */
+    "watchdog",
     "agent_failed",
     "permission_denied",
     "internal",

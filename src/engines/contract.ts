@@ -1,5 +1,11 @@
 import type { InputIssue } from "../core/errors.ts";
-import type { Liveness, TokenCounts } from "../core/liveness.ts";
+import type {
+  Liveness,
+  TokenCounts,
+  WatchdogEvidence,
+  WatchdogRemedy,
+  WatchdogState,
+} from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
 
 /** Why the supervisor stops an attempt early; passed as the AbortSignal's reason. */
@@ -17,7 +23,30 @@ export interface AttemptProgress {
   until?: number;
   detail?: string;
   tokens: TokenCounts;
+  /** When this liveness began (epoch ms). */
+  since?: number;
+  /** Why the attempt is where it is (last byte at, the tool's output and CPU, …). */
+  evidence?: WatchdogEvidence;
 }
+
+/** What the watchdog saw and did about an attempt that was not progressing. */
+export interface WatchdogAction {
+  state: WatchdogState;
+  remedy: WatchdogRemedy;
+  message: string;
+  evidence: WatchdogEvidence;
+}
+
+/** A permission request from the agent, put to a person. */
+export interface PermissionAsk {
+  requestId: string;
+  /** OpenCode's permission name (`external_directory`, `bash`, …). */
+  permission: string;
+  patterns: string[];
+  tool?: string;
+}
+
+export type PermissionAnswer = { reply: "once" | "reject"; message?: string };
 
 export interface AttemptRequest {
   /** The batch of the task, for engines that label work elsewhere (the fleet). */
@@ -59,6 +88,14 @@ export interface AttemptRequest {
   signal: AbortSignal;
   onSession(sessionId: string, server: string): void;
   onProgress(progress: AttemptProgress): void;
+  /** The watchdog acted on this attempt (reported before the remedy takes effect). */
+  onWatchdog?(action: WatchdogAction): void;
+  /**
+   * Puts a permission request to a person (config `opencode.onPermission: "ask"`); resolves with
+   * their answer. `signal` aborts when the question is withdrawn (answered by the watchdog after
+   * `watchdog.permissionTimeout`, or the attempt ended). Without it the engine rejects at once.
+   */
+  askPermission?(ask: PermissionAsk, signal: AbortSignal): Promise<PermissionAnswer>;
 }
 
 /** One tool call as kept in a transcript. */
@@ -107,6 +144,8 @@ export interface AttemptResult {
   rateLimitedUntil?: number;
   /** Model requests that failed with a provider error during this attempt (the engine's own retries included). */
   failedRequests?: number;
+  /** Said to the agent first when the attempt is continued in its session (the watchdog's note on a killed tool). */
+  continueNote?: string;
   /** The server that ran the session. */
   server?: string;
   /** The conversation of this attempt (prompt, answers, tool calls), for `drover show`/`transcript`. */

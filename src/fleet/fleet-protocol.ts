@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DroverEventBody } from "../core/events.ts";
-import { Liveness, TokenCounts } from "../core/liveness.ts";
+import { Liveness, TokenCounts, WatchdogEvidence } from "../core/liveness.ts";
 import { AttemptFailure } from "../core/outcome.ts";
 import type { AttemptResult } from "../engines/contract.ts";
 
@@ -45,6 +45,7 @@ const attemptResultSchema = z
     report: z.unknown().optional(),
     rateLimitedUntil: z.number().optional(),
     failedRequests: z.number().optional(),
+    continueNote: z.string().optional(),
     server: z.string().optional(),
     transcript: z.unknown().optional(),
   })
@@ -70,6 +71,8 @@ export const workerMessageSchema = z.discriminatedUnion("type", [
       until: z.number().optional(),
       detail: z.string().optional(),
       tokens: TokenCounts,
+      since: z.number().optional(),
+      evidence: WatchdogEvidence.optional(),
     }),
   }),
   z.object({ type: z.literal("result"), ...attemptRef, result: attemptResultSchema }),

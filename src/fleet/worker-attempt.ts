@@ -104,6 +104,7 @@ export async function runClaimedAttempt(
           .catch(ctx.warn);
       },
       onProgress: (progress) => void link.publish({ type: "progress", ...ref, progress }).catch(ctx.warn),
+      onWatchdog: (action) => ctx.share({ type: "watchdog.action", ...ref, ...action }),
     });
   } finally {
     renew.cancel();

@@ -65,6 +65,31 @@ function parseOne(name: string, rest: string, raw: string): DirectiveBody | stri
         args: { filePath, content: `${expandEscapes(content.length ? body : "")}\n` },
       };
     }
+    case "hang-tool":
+      // A command whose background child keeps the output pipe open: the bash tool never returns.
+      return {
+        kind: "tool",
+        name: "bash",
+        args: {
+          command: `echo started; sleep ${rest && /^\d+(\.\d+)?$/.test(rest) ? rest : "86400"} &`,
+          description: "Start a background job",
+        },
+      };
+    case "ask-permission":
+      // Writing outside the project asks OpenCode's `external_directory` permission.
+      return {
+        kind: "tool",
+        name: "write",
+        args: {
+          filePath: rest || "../drover-permission.txt",
+          content: "written after a person allowed it\n",
+        },
+      };
+    case "words": {
+      const count = Number(rest);
+      if (!Number.isInteger(count) || count < 1 || count > 100_000) return "needs a word count (1-100000)";
+      return { kind: "reply", text: Array.from({ length: count }, (_, i) => `word${i + 1}`).join(" ") };
+    }
     case "read":
       return rest ? { kind: "tool", name: "read", args: { filePath: rest } } : "needs a path";
     case "edit": {

@@ -31,6 +31,8 @@ export interface ServerDeps {
   maxBodySize?: number;
   /** With a fleet (`queue.redis`): its Redis and worker hosts, for `GET /v1/status`. */
   fleet?: () => Promise<FleetStatus>;
+  /** `GET /metrics`: Prometheus text format (the app's `DroverMetrics.scrape`). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** What `GET /v1/status` says about the fleet. */
@@ -79,6 +81,13 @@ export function createServer(deps: ServerDeps): Hono {
     return c.json({ ...deps.supervisor.status(), ...fleet });
   });
   if (deps.agents) addAgentRoutes(app, deps.agents);
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get("/metrics", async (c) => {
+      const scrape = await metrics();
+      return c.body(scrape.body, 200, { "content-type": scrape.contentType });
+    });
+  }
 
   app.post("/v1/batches", async (c) => {
     const body = await c.req.json().catch(() => {

@@ -10,7 +10,14 @@ import { type BatchRecord, getBatch, listUnfinishedBatches } from "./batches.ts"
 import type { Db } from "./database.ts";
 import { type ListEventsFilter, listEvents } from "./events.ts";
 import type { TaskKey } from "./store-types.ts";
-import { findTaskByIdempotencyKey, getTask, listActiveTasks, listTasks, type TaskRecord } from "./tasks.ts";
+import {
+  countTasksByState,
+  findTaskByIdempotencyKey,
+  getTask,
+  listActiveTasks,
+  listTasks,
+  type TaskRecord,
+} from "./tasks.ts";
 
 /** The store's reads (no transaction, no event): what views, recovery and results ask. */
 export class StoreReads {
@@ -51,6 +58,11 @@ export class StoreReads {
 
   listTasks(batchId: string): TaskRecord[] {
     return listTasks(this.#readDb, batchId);
+  }
+
+  /** Tasks of every batch by state (for metrics). */
+  countTasksByState(): Record<string, number> {
+    return countTasksByState(this.#readDb);
   }
 
   /** Unfinished tasks of the batches `owner` runs. */

@@ -142,6 +142,15 @@ export function getTask(db: Db, batchId: string, taskId: string): TaskRecord | u
   return row ? toRecord(row) : undefined;
 }
 
+/** How many tasks of every batch are in each state (read through the `tasks_by_state` index). */
+export function countTasksByState(db: Db): Record<string, number> {
+  const rows = sql(db, "select state, count(*) as count from tasks group by state").all() as {
+    state: string;
+    count: number;
+  }[];
+  return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+}
+
 export function listTasks(db: Db, batchId: string): TaskRecord[] {
   const rows = sql(db, "select * from tasks where batch_id = ? order by rowid").all(batchId) as TaskRow[];
   return rows.map(toRecord);

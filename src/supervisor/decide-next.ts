@@ -122,7 +122,9 @@ function afterFailure(input: DecideNextInput, failure: AttemptFailure, outcome?:
       return {
         kind: "continue",
         attemptKind: "continue",
-        prompt: continuationPrompt(input.structured),
+        prompt: input.result.continueNote
+          ? `${input.result.continueNote}\n\n${continuationPrompt(input.structured)}`
+          : continuationPrompt(input.structured),
         reason: decision.reason,
       };
     case "retry":

@@ -100,6 +100,18 @@ export function runAttempt(
       },
       onProgress: (progress) =>
         store.reportEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
+      onWatchdog: (action) =>
+        store.reportEvent({ type: "watchdog.action", ...task.key, attemptId, ...action }),
+      ...(core.deps.askPermission
+        ? {
+            askPermission: (ask, signal) =>
+              (core.deps.askPermission as NonNullable<typeof core.deps.askPermission>)(
+                { ...task.key, attemptId, title: task.spec.title },
+                ask,
+                signal,
+              ),
+          }
+        : {}),
     })
     .then((result) => settleAttempt(core, task, attemptId, startedAt, result))
     .catch((error: unknown) => settleFailed(core, task, attemptId, startedAt, error))

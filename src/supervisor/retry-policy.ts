@@ -29,7 +29,7 @@ export interface RetryInput {
  * short. A provider's failure is not among them — OpenCode has retried it already, and the same
  * session would only send the same failing request again.
  */
-const continuable: ReadonlySet<AttemptFailure["type"]> = new Set(["no_output"]);
+const continuable: ReadonlySet<AttemptFailure["type"]> = new Set(["no_output", "stalled"]);
 
 export function decideRetry(policy: RetryPolicySettings, input: RetryInput): RetryDecision {
   const { failure } = input;

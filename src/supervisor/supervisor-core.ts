@@ -4,7 +4,7 @@ import { errorMessage } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
-import type { Engine } from "../engines/contract.ts";
+import type { Engine, PermissionAnswer, PermissionAsk } from "../engines/contract.ts";
 import type { EngineRegistry } from "../engines/registry.ts";
 import type { DependencyGraph } from "../queue/dependency-graph.ts";
 import type { LaunchOrder, Strategy } from "../queue/strategy.ts";
@@ -29,6 +29,16 @@ export interface SupervisorDeps {
   /** Which batches this supervisor runs: `daemon`, or `run:<id>` for one `drover run`. */
   owner: string;
   random?: () => number;
+  /**
+   * Puts an agent's permission request to a person (the attention inbox) and resolves with their
+   * answer; `signal` aborts when the question is withdrawn. Without it, `opencode.onPermission:
+   * "ask"` rejects at once.
+   */
+  askPermission?: (
+    attempt: TaskKey & { attemptId: string; title: string },
+    ask: PermissionAsk,
+    signal: AbortSignal,
+  ) => Promise<PermissionAnswer>;
 }
 
 /** One task the supervisor is responsible for, mirrored from the store. */

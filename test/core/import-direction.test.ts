@@ -12,7 +12,8 @@ const allowed: Record<string, readonly string[]> = {
   config: ["core"],
   store: ["core", "security"],
   queue: ["core", "config", "store"],
-  engines: ["core", "config"],
+  engines: ["core", "config", "watchdog"],
+  watchdog: ["core", "config"],
   fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],
   intake: ["core", "config", "security"],
@@ -21,6 +22,8 @@ const allowed: Record<string, readonly string[]> = {
   mailbox: ["core", "store", "security"],
   runners: ["core", "config", "store", "supervisor", "memory", "mailbox", "security"],
   security: ["core"],
+  logging: ["core", "security"],
+  metrics: ["core", "store", "supervisor", "fleet"],
   server: [
     "core",
     "config",

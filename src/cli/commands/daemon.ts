@@ -7,6 +7,8 @@ import { loadConfig } from "../../config/load.ts";
 import { badInput, DroverError } from "../../core/errors.ts";
 import { checkRedisReachable, parseRedisUrl } from "../../fleet/redis-target.ts";
 import { parseTaskDocument } from "../../intake/read-task-file.ts";
+import { eventLogger } from "../../logging/event-log.ts";
+import { createLogger } from "../../logging/logger.ts";
 import { ensureApiToken } from "../../security/api-token.ts";
 import { ensureOwnerOnlyDir } from "../../security/owner-only-dir.ts";
 import { createServer } from "../../server/create-server.ts";
@@ -120,6 +122,15 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
   }
   const token = ensureApiToken(stateDir);
   if (flags.json) context.bus.subscribe(jsonLinesWriter((line) => context.stdout.write(line)));
+  // Log lines (pino JSON) on stdout, or on stderr when stdout carries the `--json` events; what
+  // stops the daemon (error, fatal) always on stderr. A detached daemon writes both to daemon.log.
+  const log = createLogger({
+    name: "drover-daemon",
+    level: config.logLevel,
+    out: flags.json ? context.stderr : context.stdout,
+    err: context.stderr,
+  });
+  context.bus.subscribe(eventLogger(log));
   const models = [config.model, ...config.modelTiers.flat()];
   const app = await createApp({ loaded, env: context.env, models, bus: context.bus, owner: "daemon" });
   await app.supervisor.start();
@@ -131,6 +142,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     token,
     agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
     maxBodySize: config.daemon.maxBodySize,
+    metrics: () => app.metrics.scrape(),
     ...(app.fleet
       ? {
           fleet: async () => ({
@@ -169,12 +181,17 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
   });
   const infoFile = daemonInfoFile(stateDir);
   writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url, startedAt: Date.now() }), { mode: 0o600 });
-  const line = flags.json
-    ? `${JSON.stringify({ type: "daemon.listening", url, pid: process.pid, tokenFile: `${stateDir}/api-token` })}\n`
-    : `drover daemon listening on ${url} (pid ${process.pid}); token in ${stateDir}/api-token\n${
-        app.fleet ? `attempts run on workers: drover worker --redis ${app.fleet.link.target.display}\n` : ""
-      }`;
-  context.stdout.write(line);
+  const tokenFile = `${stateDir}/api-token`;
+  if (flags.json)
+    context.stdout.write(
+      `${JSON.stringify({ type: "daemon.listening", url, pid: process.pid, tokenFile })}\n`,
+    );
+  log.info(
+    { url, tokenFile, ...(app.fleet ? { redis: app.fleet.link.target.display } : {}) },
+    `drover daemon listening on ${url} (pid ${process.pid}); token in ${tokenFile}${
+      app.fleet ? `; attempts run on workers: drover worker --redis ${app.fleet.link.target.display}` : ""
+    }`,
+  );
 
   const stopped = await new Promise<{ signal: NodeJS.Signals } | { failure: DroverError }>((resolve) => {
     const removeSignals = context.onSignals((signal) => {
@@ -185,11 +202,13 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     if (failure) resolve({ failure });
     else app.store.onFailure((error) => resolve({ failure: error }));
   });
-  context.stderr.write(
-    "signal" in stopped
-      ? `drover daemon: ${stopped.signal}, handing running work back…\n`
-      : `drover daemon: ${stopped.failure.message}\ndrover daemon: stopping; running sessions are kept and resume after a restart\n`,
-  );
+  if ("signal" in stopped)
+    log.info({ signal: stopped.signal }, `${stopped.signal}: handing running work back`);
+  else
+    log.fatal(
+      { err: stopped.failure },
+      `${stopped.failure.message}; stopping: running sessions are kept and resume after a restart`,
+    );
   server.close();
   await app.close("handback");
   if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)
@@ -197,5 +216,6 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
   const pidFile = path.join(stateDir, "daemon.pid");
   if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() === String(process.pid))
     rmSync(pidFile, { force: true });
+  log.info("drover daemon stopped");
   return "signal" in stopped ? exitCodes.ok : exitCodes.notAllSucceeded;
 }

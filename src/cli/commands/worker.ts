@@ -3,9 +3,10 @@ import { createWorkerApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
+import { eventLogger } from "../../logging/event-log.ts";
+import { createLogger } from "../../logging/logger.ts";
 import type { CliContext } from "../context.ts";
 import { exitCodes } from "../exit-codes.ts";
-import { describeEvent } from "../render/describe-event.ts";
 
 interface WorkerFlags {
   redis?: string;
@@ -58,9 +59,19 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
       },
     ]);
   }
+  // As the daemon's: log lines on stdout (stderr under `--json`, whose events own stdout), and
+  // what stops the worker (error, fatal) on stderr.
+  const log = createLogger({
+    name: "drover-worker",
+    level: loaded.config.logLevel,
+    out: flags.json ? context.stderr : context.stdout,
+    err: context.stderr,
+  });
+  const logEvent = eventLogger(log);
   const print = (event: DroverEventBody) => {
     const stamped = { ...event, seq: 0, ts: Date.now() };
-    context.stdout.write(flags.json ? `${JSON.stringify(stamped)}\n` : `${describeEvent(stamped)}\n`);
+    if (flags.json) context.stdout.write(`${JSON.stringify(stamped)}\n`);
+    logEvent(stamped);
   };
   let refused: ((problem: string) => void) | undefined;
   const refusal = new Promise<string>((resolve) => {
@@ -82,23 +93,28 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
     queue: loaded.config.queue.name,
     pid: process.pid,
   };
-  context.stdout.write(
-    flags.json
-      ? `${JSON.stringify(ready)}\n`
-      : `drover worker ${app.host} (${app.workerId}) ready: ${app.slots} slots, fleet "${ready.queue}" on ${app.redis}\n`,
-  );
-  const stopped = await new Promise<{ signal: NodeJS.Signals } | { refused: string }>((resolve) => {
+  // Signal handlers before saying ready: a SIGTERM sent on seeing "ready" must hand work back, not kill.
+  const stopping = new Promise<{ signal: NodeJS.Signals } | { refused: string }>((resolve) => {
     const removeSignals = context.onSignals((signal) => {
       removeSignals();
       resolve({ signal });
     });
     void refusal.then((problem) => resolve({ refused: problem }));
   });
-  context.stderr.write(
-    "signal" in stopped
-      ? `drover worker: ${stopped.signal}, putting running attempts back for other workers…\n`
-      : `drover worker: ${stopped.refused}\n`,
+  if (flags.json) context.stdout.write(`${JSON.stringify(ready)}\n`);
+  const { type: _type, pid: _pid, ...readyFields } = ready;
+  log.info(
+    readyFields,
+    `drover worker ${app.host} (${app.workerId}) ready: ${app.slots} slots, fleet "${ready.queue}" on ${app.redis}`,
   );
+  const stopped = await stopping;
+  if ("signal" in stopped)
+    log.info(
+      { signal: stopped.signal },
+      `${stopped.signal}: putting running attempts back for other workers`,
+    );
+  else log.fatal({ refused: stopped.refused }, `drover worker refused: ${stopped.refused}`);
   await app.close();
+  log.info("drover worker stopped");
   return "signal" in stopped ? exitCodes.ok : exitCodes.badInput;
 }

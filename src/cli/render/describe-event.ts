@@ -40,6 +40,12 @@ export function describeEvent(event: DroverEvent): string {
         return `worker ${event.host} (${event.workerId}) ${event.state}${event.slots !== undefined ? `, ${event.slots} slots` : ""}${event.detail ? `: ${event.detail}` : ""}`;
       case "fleet.attempt":
         return `${event.action} by ${event.host} (claim ${event.claimCount})${event.detail ? `: ${event.detail}` : ""}`;
+      case "watchdog.action":
+        return `${event.state}: ${event.remedy} — ${event.message}`;
+      case "inbox.added":
+        return `inbox ${event.itemId} (${event.kind}): ${event.title}`;
+      case "inbox.answered":
+        return `inbox ${event.itemId} (${event.kind}) ${event.state}${event.by ? ` by ${event.by}` : ""}`;
       case "warning":
         return `warning ${event.code}: ${event.message}`;
     }

@@ -9,6 +9,8 @@ import { readSseFrames } from "../../core/sse-frames.ts";
 const unusedEvent =
   /"payload":\{(?:"id":"[A-Za-z0-9_]+",)?"type":"(?:sync|message\.part\.delta|plugin\.added|file\.watcher\.updated|catalog\.updated|reference\.updated|integration\.updated)"/;
 
+const deltaSession = /"type":"message\.part\.delta".{0,40}?"sessionID":"([A-Za-z0-9_]+)"/;
+
 function isPayload(value: unknown): value is { type: string } {
   return (
     typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
@@ -22,6 +24,8 @@ export interface GlobalEventStreamOptions {
   /** Called on every (re)connect, after `server.connected`; reconciliation hooks in here. */
   onConnected: () => void;
   onDisconnected: (reason: string) => void;
+  /** A streamed text chunk arrived for this session (not parsed: only a sign of life). */
+  onActivity?: (sessionId: string) => void;
 }
 
 /**
@@ -84,7 +88,13 @@ export class GlobalEventStream {
   }
 
   #dispatch(data: string): void {
-    if (unusedEvent.test(data.slice(0, 400))) return;
+    const head = data.slice(0, 400);
+    if (unusedEvent.test(head)) {
+      // Streamed text chunks are not parsed (there are many), only noted as a sign of life.
+      const delta = deltaSession.exec(head);
+      if (delta?.[1]) this.#options.onActivity?.(delta[1]);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(data);

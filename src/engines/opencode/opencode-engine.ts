@@ -1,5 +1,7 @@
 import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
+import type { WatchdogSettings } from "../../config/watchdog-settings.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
 import { errorMessage, type InputIssue } from "../../core/errors.ts";
 import { zeroTokens } from "../../core/liveness.ts";
 import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
@@ -18,6 +20,9 @@ export interface OpencodeEngineOptions {
   /** A free local model (drover's scripted model) to warm each server's first turn with. */
   warmModel?: string;
   report: ServerPoolOptions["report"];
+  /** The watchdog's budgets for every attempt. */
+  watchdog: WatchdogSettings;
+  clock?: Clock;
 }
 
 /** The OpenCode engine: attempts run as sessions on a warm pool of `opencode serve` processes. */
@@ -66,7 +71,10 @@ export class OpencodeServerEngine implements Engine {
     try {
       const server = (request.server && this.#pool.byName(request.server)) || (await this.#pool.acquire());
       release = server.assign();
-      return await runSessionAttempt(server, request, this.#options.settings);
+      return await runSessionAttempt(server, request, this.#options.settings, {
+        watchdog: this.#options.watchdog,
+        clock: this.#options.clock ?? systemClock,
+      });
     } catch (error) {
       return {
         status: "failed",

@@ -3,7 +3,11 @@ import { GlobalEventStream } from "./global-event-stream.ts";
 import type { ServerProcess } from "./server-process.ts";
 
 /** Events drover adds to a session's stream when something happens to the server itself. */
-export type ServerSignal = { type: "drover.reconnected" } | { type: "drover.server-lost"; reason: string };
+export type ServerSignal =
+  | { type: "drover.reconnected" }
+  | { type: "drover.server-lost"; reason: string }
+  /** A streamed chunk of the session's answer (OpenCode's `message.part.delta`, not parsed). */
+  | { type: "drover.activity" };
 
 export type SessionListener = (event: OpencodeEvent | ServerSignal) => void;
 
@@ -44,6 +48,9 @@ export class OpencodeServer {
       onConnected: () => this.#broadcast({ type: "drover.reconnected" }),
       onDisconnected: (reason) =>
         options.onStreamProblem(`event stream of ${options.name} dropped: ${reason}`),
+      onActivity: (sessionId) => {
+        for (const listener of this.#listeners.get(sessionId) ?? []) listener(activity);
+      },
     });
   }
 
@@ -134,6 +141,8 @@ export class OpencodeServer {
     for (const set of this.#listeners.values()) for (const listener of set) listener(signal);
   }
 }
+
+const activity: ServerSignal = { type: "drover.activity" };
 
 function sessionIdOf(event: OpencodeEvent): string | undefined {
   const props = event.properties as Record<string, unknown> | undefined;

@@ -1,8 +1,12 @@
 import type { OpencodeSettings } from "../../config/schema.ts";
+import type { WatchdogSettings } from "../../config/watchdog-settings.ts";
+import type { Clock } from "../../core/clock.ts";
 import { errorMessage } from "../../core/errors.ts";
 import { zeroTokens } from "../../core/liveness.ts";
 import type { AttemptFailure } from "../../core/outcome.ts";
 import type { AttemptRequest, AttemptResult, AttemptStop } from "../contract.ts";
+import { AttemptActivity } from "./attempt-activity.ts";
+import { AttemptWatch } from "./attempt-watch.ts";
 import { classifyOpencodeError } from "./classify-error.ts";
 import { filePart } from "./file-parts.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
@@ -23,9 +27,11 @@ export async function runSessionAttempt(
   server: OpencodeServer,
   request: AttemptRequest,
   settings: Pick<OpencodeSettings, "onPermission" | "sessions">,
+  watch: { watchdog: WatchdogSettings; clock: Clock },
 ): Promise<AttemptResult> {
   const client = server.client;
-  const startedAt = request.startedAt ?? Date.now();
+  const now = () => watch.clock.now();
+  const startedAt = request.startedAt ?? now();
   let sessionId: string;
   try {
     if (request.sessionId) {
@@ -56,39 +62,42 @@ export async function runSessionAttempt(
   }
   request.onSession(sessionId, server.name);
 
+  const activity = new AttemptActivity(now);
+  if (request.mode === "follow") activity.assumeRunning();
+  let watchdog: AttemptWatch | undefined;
   const tracker = new SessionTracker({
     report: request.onProgress,
+    now,
+    evidence: () => activity.evidence(),
     ...(request.parkRateLimitAfterMs !== undefined
       ? { parkRateLimitAfterMs: request.parkRateLimitAfterMs }
       : {}),
     ...(request.maxFailedRequests !== undefined ? { maxFailedRequests: request.maxFailedRequests } : {}),
-    onPermission: (requestID) => {
-      const reply = settings.onPermission;
-      void client.permission
-        .reply({
-          requestID,
-          reply,
-          ...(reply === "reject"
-            ? {
-                message:
-                  "drover runs this session headless and no one can grant permissions; continue without it.",
-              }
-            : {}),
-        })
-        .catch(() => undefined);
-    },
+    onPermission: (ask) => watchdog?.permission(ask.id, ask),
+  });
+  watchdog = new AttemptWatch({
+    server,
+    sessionId,
+    request,
+    tracker,
+    activity,
+    watchdog: watch.watchdog,
+    onPermission: settings.onPermission,
+    clock: watch.clock,
   });
   const check = () => void reconcile(server, sessionId, startedAt, tracker);
   const unlisten = server.listen(sessionId, (event) => {
-    if (event.type === "drover.reconnected") check();
-    else tracker.handle(event);
+    if (event.type === "drover.reconnected") return check();
+    activity.handle(event);
+    tracker.handle(event);
   });
   const onAbort = () => tracker.end({ kind: "stopped", stop: request.signal.reason as AttemptStop });
   request.signal.addEventListener("abort", onAbort, { once: true });
-  const watchdog = setInterval(() => {
-    if (Date.now() - tracker.lastEventAt > quietCheckMs) check();
+  const quietCheck = setInterval(() => {
+    if (now() - tracker.lastEventAt > quietCheckMs) check();
   }, quietCheckMs);
-  watchdog.unref();
+  quietCheck.unref();
+  watchdog.start();
 
   let end: SessionEnd;
   try {
@@ -96,32 +105,28 @@ export async function runSessionAttempt(
     if (request.mode === "follow") {
       check();
     } else {
-      const [providerID, ...rest] = request.model.split("/");
-      const sent = await client.session.promptAsync({
-        sessionID: sessionId,
-        parts: [{ type: "text", text: request.prompt }, ...request.files.map(filePart)],
-        model: { providerID: providerID as string, modelID: rest.join("/") },
-        ...(request.agent ? { agent: request.agent } : {}),
-        ...(request.system ? { system: request.system } : {}),
-        ...(request.reportSchema
-          ? { format: { type: "json_schema" as const, schema: request.reportSchema } }
-          : {}),
-      });
-      if (sent.error)
+      await sendPrompt(client, sessionId, request, request.prompt, request.files).catch((error: unknown) =>
         tracker.end({
           kind: "error",
-          error: { name: "PromptRejected", data: { message: describe(sent.error) } },
-        });
+          error: { name: "PromptRejected", data: { message: errorMessage(error) } },
+        }),
+      );
     }
     end = await tracker.ended;
-    if (end.kind === "stopped" || end.kind === "rate_limited" || end.kind === "provider_failed") {
+    if (
+      end.kind === "stopped" ||
+      end.kind === "rate_limited" ||
+      end.kind === "provider_failed" ||
+      end.kind === "watchdog"
+    ) {
       await client.session.abort({ sessionID: sessionId }).catch(() => undefined);
       await Promise.race([tracker.quiet, delay(abortGraceMs)]);
     }
   } catch (error) {
     end = { kind: "lost", reason: errorMessage(error) };
   } finally {
-    clearInterval(watchdog);
+    clearInterval(quietCheck);
+    watchdog.stop();
     request.signal.removeEventListener("abort", onAbort);
     unlisten();
   }
@@ -179,6 +184,8 @@ function buildResult(
       };
     case "lost":
       return failed({ type: "engine_crashed", message: `${serverName}: ${end.reason}`, retryable: true });
+    case "watchdog":
+      return { ...failed(end.failure), ...(end.note ? { continueNote: end.note } : {}) };
     case "provider_failed":
       return {
         ...failed({
@@ -258,6 +265,28 @@ async function reconcile(
   } catch {
     // The next tick tries again; a dead server is handled by the pool.
   }
+}
+
+/** Sends a prompt into the session as the task's prompts go (model, agent, system, report format). */
+async function sendPrompt(
+  client: OpencodeServer["client"],
+  sessionId: string,
+  request: AttemptRequest,
+  text: string,
+  files: readonly string[],
+): Promise<void> {
+  const [providerID, ...rest] = request.model.split("/");
+  const sent = await client.session.promptAsync({
+    sessionID: sessionId,
+    parts: [{ type: "text", text }, ...files.map(filePart)],
+    model: { providerID: providerID as string, modelID: rest.join("/") },
+    ...(request.agent ? { agent: request.agent } : {}),
+    ...(request.system ? { system: request.system } : {}),
+    ...(request.reportSchema
+      ? { format: { type: "json_schema" as const, schema: request.reportSchema } }
+      : {}),
+  });
+  if (sent.error) throw new Error(describe(sent.error));
 }
 
 function failedBeforeStart(type: AttemptFailure["type"], message: string, retryable = false): AttemptResult {

@@ -1,5 +1,12 @@
 import type { Message, Event as OpencodeEvent, Part } from "@opencode-ai/sdk/v2";
-import { addTokens, type Liveness, type TokenCounts, zeroTokens } from "../../core/liveness.ts";
+import {
+  addTokens,
+  type Liveness,
+  type TokenCounts,
+  type WatchdogEvidence,
+  zeroTokens,
+} from "../../core/liveness.ts";
+import type { AttemptFailure } from "../../core/outcome.ts";
 import type { AttemptProgress, AttemptStop } from "../contract.ts";
 import type { ServerSignal } from "./opencode-server.ts";
 
@@ -11,7 +18,17 @@ export type SessionEnd =
   | { kind: "rate_limited"; until: number; message: string }
   /** The provider kept failing and the task's retry budget ran out during OpenCode's own retries. */
   | { kind: "provider_failed"; message: string; failedRequests: number }
-  | { kind: "stopped"; stop: AttemptStop };
+  | { kind: "stopped"; stop: AttemptStop }
+  /** The watchdog ended the attempt (to restart it, retry it, or continue it in the session). */
+  | { kind: "watchdog"; failure: AttemptFailure; note?: string };
+
+/** A permission request as the tracker passes it on. */
+export interface PermissionAskedEvent {
+  id: string;
+  permission: string;
+  patterns: string[];
+  tool?: string;
+}
 
 /**
  * Follows one session's events: keeps its liveness (starting, thinking, in_tool, …) and
@@ -21,7 +38,10 @@ export class SessionTracker {
   readonly ended: Promise<SessionEnd>;
   /** Settles when the session is idle again (after an end or an abort). */
   readonly quiet: Promise<void>;
-  lastEventAt = Date.now();
+  lastEventAt: number;
+  readonly #now: () => number;
+  #since: number;
+  readonly #evidence: (() => WatchdogEvidence) | undefined;
   #settle!: (end: SessionEnd) => void;
   #settleQuiet!: () => void;
   #settled = false;
@@ -32,7 +52,7 @@ export class SessionTracker {
   #tokens: TokenCounts = zeroTokens();
   readonly #countedSteps = new Set<string>();
   readonly #report: (progress: AttemptProgress) => void;
-  readonly #onPermission: (requestId: string) => void;
+  readonly #onPermission: (ask: PermissionAskedEvent) => void;
   readonly #parkAfterMs: number | undefined;
   readonly #maxFailedRequests: number | undefined;
   #failedRequests = 0;
@@ -41,11 +61,19 @@ export class SessionTracker {
 
   constructor(options: {
     report: (progress: AttemptProgress) => void;
-    onPermission: (requestId: string) => void;
+    onPermission: (ask: PermissionAskedEvent) => void;
+    /** The clock (ms); the injected one in drover. */
+    now?: () => number;
+    /** Why the attempt is where it is, sent with each progress report. */
+    evidence?: () => WatchdogEvidence;
     parkRateLimitAfterMs?: number;
     /** Stop OpenCode's own retrying once this many requests have failed (the task's remaining budget). */
     maxFailedRequests?: number;
   }) {
+    this.#now = options.now ?? Date.now;
+    this.#evidence = options.evidence;
+    this.lastEventAt = this.#now();
+    this.#since = this.lastEventAt;
     this.#report = options.report;
     this.#onPermission = options.onPermission;
     this.#parkAfterMs = options.parkRateLimitAfterMs;
@@ -71,6 +99,15 @@ export class SessionTracker {
       .filter((entry) => entry.info.role === "assistant");
   }
 
+  get liveness(): Liveness {
+    return this.#liveness;
+  }
+
+  /** Reports the current liveness again with fresh evidence (the watchdog's periodic view). */
+  refresh(): void {
+    this.#emit();
+  }
+
   end(end: SessionEnd): void {
     if (end.kind === "idle" || end.kind === "error" || end.kind === "lost") this.#settleQuiet();
     if (this.#settled) return;
@@ -79,7 +116,7 @@ export class SessionTracker {
   }
 
   handle(event: OpencodeEvent | ServerSignal): void {
-    this.lastEventAt = Date.now();
+    this.lastEventAt = this.#now();
     switch (event.type) {
       case "drover.server-lost":
         this.end({ kind: "lost", reason: event.reason });
@@ -97,7 +134,7 @@ export class SessionTracker {
         if (status.type === "retry") {
           const limited = /rate|limit|429|quota|overload|too many/i.test(status.message);
           this.#set(limited ? "rate_limited" : "stalled", undefined, status.next, status.message);
-          if (limited && this.#parkAfterMs !== undefined && status.next - Date.now() >= this.#parkAfterMs) {
+          if (limited && this.#parkAfterMs !== undefined && status.next - this.#now() >= this.#parkAfterMs) {
             this.end({ kind: "rate_limited", until: status.next, message: status.message });
           }
           // Retry number N means N requests have failed: count them against the task's budget.
@@ -124,7 +161,12 @@ export class SessionTracker {
       }
       case "permission.asked":
         this.#set("awaiting_permission", undefined, undefined, event.properties.permission);
-        this.#onPermission(event.properties.id);
+        this.#onPermission({
+          id: event.properties.id,
+          permission: event.properties.permission,
+          patterns: event.properties.patterns,
+          ...(event.properties.tool ? { tool: event.properties.tool.callID } : {}),
+        });
         return;
       case "permission.replied":
         this.#set("thinking");
@@ -168,6 +210,7 @@ export class SessionTracker {
     this.#tool = tool;
     this.#until = until;
     this.#detail = detail;
+    this.#since = this.#now();
     this.#emit();
   }
 
@@ -178,6 +221,8 @@ export class SessionTracker {
       ...(this.#until ? { until: this.#until } : {}),
       ...(this.#detail ? { detail: this.#detail } : {}),
       tokens: this.#tokens,
+      since: this.#since,
+      ...(this.#evidence ? { evidence: this.#evidence() } : {}),
     });
   }
 }
