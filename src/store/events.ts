@@ -10,7 +10,13 @@ interface EventRow {
 }
 
 /** Events whose text comes from outside drover (providers, agents, tools): secrets are redacted before storing. */
-const redactedTypes: ReadonlySet<string> = new Set(["warning", "attempt.finished", "task.state"]);
+const redactedTypes: ReadonlySet<string> = new Set([
+  "warning",
+  "attempt.finished",
+  "task.state",
+  "watchdog.action",
+  "inbox.added",
+]);
 
 /** Appends one event row and returns the recorded event (with its sequence number). */
 export function appendEvent(db: Db, ts: number, event: DroverEventBody): DroverEvent {

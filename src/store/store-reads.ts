@@ -10,6 +10,7 @@ import { type BatchRecord, getBatch, listUnfinishedBatches } from "./batches.ts"
 import type { Db } from "./database.ts";
 import { type ListEventsFilter, listEvents } from "./events.ts";
 import type { TaskKey } from "./store-types.ts";
+import { readTaskActivity, type TaskActivity } from "./task-activity.ts";
 import {
   countTasksByState,
   findTaskByIdempotencyKey,
@@ -85,5 +86,10 @@ export class StoreReads {
 
   listEvents(filter: ListEventsFilter = {}): DroverEvent[] {
     return listEvents(this.#readDb, filter);
+  }
+
+  /** Per task of a batch: its latest progress (liveness and evidence) and the watchdog's actions. */
+  taskActivity(batchId: string): Map<string, TaskActivity> {
+    return readTaskActivity(this.#readDb, batchId);
   }
 }

@@ -1,9 +1,33 @@
 import path from "node:path";
 import { z } from "zod";
-import { TokenCounts } from "../core/liveness.ts";
+import { Liveness, TokenCounts, WatchdogEvidence, WatchdogRemedy, WatchdogState } from "../core/liveness.ts";
 import { Outcome } from "../core/outcome.ts";
 import { TaskState } from "../core/task-states.ts";
 import type { Store } from "../store/store.ts";
+import type { TaskActivity } from "../store/task-activity.ts";
+
+/** A running attempt's liveness as the views show it. */
+export const LivenessView = z.object({
+  state: Liveness,
+  /** Epoch ms this state began. */
+  since: z.number().optional(),
+  tool: z.string().optional(),
+  /** Rate limited until (epoch ms). */
+  until: z.number().optional(),
+  detail: z.string().optional(),
+  evidence: WatchdogEvidence.optional(),
+  /** When this was reported. */
+  at: z.number(),
+});
+export type LivenessView = z.infer<typeof LivenessView>;
+
+export const WatchdogActionView = z.object({
+  state: WatchdogState,
+  remedy: WatchdogRemedy,
+  message: z.string(),
+  at: z.number(),
+});
+export type WatchdogActionView = z.infer<typeof WatchdogActionView>;
 
 /** One task in `results.json` (and in `GET /v1/batches/:id`, `drover ls --json`). */
 export const TaskResult = z.object({
@@ -22,6 +46,10 @@ export const TaskResult = z.object({
   cost: z.number(),
   durationMs: z.number(),
   filesChanged: z.array(z.string()),
+  /** A running task: what it is doing, since when, and why (the evidence). */
+  liveness: LivenessView.optional(),
+  /** What the watchdog did to this task, oldest first. */
+  watchdog: z.array(WatchdogActionView).optional(),
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 
@@ -64,10 +92,14 @@ export function buildBatchResults(store: Store, batchId: string): BatchResults {
   const batch = store.getBatch(batchId);
   if (!batch) throw new Error(`no batch ${batchId}`);
   const attempts = store.listAttempts(batchId);
+  const activity = store.taskActivity(batchId);
   const tasks = store.listTasks(batchId).map((task) =>
-    taskResult(
-      task,
-      attempts.filter((attempt) => attempt.taskId === task.id),
+    withActivity(
+      taskResult(
+        task,
+        attempts.filter((attempt) => attempt.taskId === task.id),
+      ),
+      activity.get(task.id),
     ),
   );
   const counts: Record<string, number> = {};
@@ -116,6 +148,35 @@ export function taskResult(task: TaskResultInput, own: readonly AttemptTotalsInp
     cost,
     durationMs: first && lastFinished ? lastFinished - first.startedAt : 0,
     filesChanged: [...files].sort(),
+  };
+}
+
+/** Adds a running task's liveness and the watchdog's actions to its line of the results. */
+export function withActivity(result: TaskResult, activity: TaskActivity | undefined): TaskResult {
+  if (!activity) return result;
+  const progress = activity.progress;
+  const liveness =
+    result.status === "running" && progress
+      ? {
+          state: progress.liveness,
+          ...(progress.since !== undefined ? { since: progress.since } : {}),
+          ...(progress.tool ? { tool: progress.tool } : {}),
+          ...(progress.until !== undefined ? { until: progress.until } : {}),
+          ...(progress.detail ? { detail: progress.detail } : {}),
+          ...(progress.evidence ? { evidence: progress.evidence } : {}),
+          at: progress.ts,
+        }
+      : undefined;
+  const watchdog = activity.watchdog.map((a) => ({
+    state: a.state,
+    remedy: a.remedy,
+    message: a.message,
+    at: a.ts,
+  }));
+  return {
+    ...result,
+    ...(liveness ? { liveness } : {}),
+    ...(watchdog.length > 0 ? { watchdog } : {}),
   };
 }
 

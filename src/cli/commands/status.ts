@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DroverError } from "../../core/errors.ts";
 import { isFinal } from "../../core/task-states.ts";
 import type { CliContext } from "../context.ts";
+import { describeLiveness, describeWatchdog } from "../render/liveness.ts";
 import { formatCounts } from "../render/task-table.ts";
 import { type BatchSource, withSource } from "./batch-source.ts";
 import { addStateOptions, output, type StateFlags } from "./state-helpers.ts";
@@ -63,10 +64,17 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
           ]
         : [`daemon: not running for ${source.stateDir} (start one with \`drover daemon\`)`];
       lines.push(batches.length ? "batches:" : "batches: none yet");
+      const now = Date.now();
       for (const batch of batches) {
         lines.push(
           `  ${batch.id}  ${batch.finished ? "finished" : "running "}  ${formatCounts(batch.counts)}  ${batch.source}`,
         );
+        for (const task of batch.running) {
+          const watchdog = describeWatchdog(task.watchdog);
+          lines.push(
+            `    ${task.id}  ${task.liveness ? describeLiveness(task.liveness, now) : "starting"}${watchdog ? `  ${watchdog}` : ""}`,
+          );
+        }
       }
       output(context, flags, { daemon: source.daemon?.url ?? null, ...daemon, batches }, lines.join("\n"));
     });
@@ -105,6 +113,14 @@ async function batchCounts(source: BatchSource) {
         ...batch,
         finished: results.tasks.every((task) => isFinal(task.status)),
         counts: results.batch.counts,
+        /** Running tasks: what each is doing, since when and why, and the watchdog's actions. */
+        running: results.tasks
+          .filter((task) => task.status === "running")
+          .map((task) => ({
+            id: task.id,
+            ...(task.liveness ? { liveness: task.liveness } : {}),
+            ...(task.watchdog ? { watchdog: task.watchdog } : {}),
+          })),
       };
     }),
   );

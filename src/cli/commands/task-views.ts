@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { badInput } from "../../core/errors.ts";
 import { TaskState, taskStates } from "../../core/task-states.ts";
 import { resolveOpencodeBin } from "../../engines/opencode/resolve-opencode-bin.ts";
-import { taskResult } from "../../supervisor/batch-results.ts";
+import { type TaskResult, taskResult } from "../../supervisor/batch-results.ts";
 import type { CliContext } from "../context.ts";
 import { sessionHint } from "../render/session-hint.ts";
 import { renderTaskDetail, type TaskShow } from "../render/task-detail.ts";
@@ -52,7 +52,9 @@ export function registerTaskViewCommands(program: Command, context: CliContext):
     await withSource(flags, context, async (source) => {
       const detail = await source.task(key);
       const transcripts = await source.transcripts(key);
-      const view = showView(detail, transcripts, source.stateDir, opencodeBin(flags, context));
+      // Liveness and the watchdog's actions come with the batch's results.
+      const line = (await source.results(key.batchId)).tasks.find((task) => task.id === key.taskId);
+      const view = showView(detail, transcripts, source.stateDir, opencodeBin(flags, context), line);
       const { lastTranscript, ...rest } = view;
       const json = {
         ...rest,
@@ -77,6 +79,7 @@ function showView(
   transcripts: Awaited<ReturnType<BatchSource["transcripts"]>>,
   stateDir: string,
   bin: string,
+  line?: TaskResult,
 ): TaskShow {
   const { task, attempts } = detail;
   const withSession = [...attempts].reverse().find((attempt) => attempt.sessionId);
@@ -86,7 +89,11 @@ function showView(
   return {
     task,
     attempts,
-    totals: taskResult(task, attempts),
+    totals: {
+      ...taskResult(task, attempts),
+      ...(line?.liveness ? { liveness: line.liveness } : {}),
+      ...(line?.watchdog ? { watchdog: line.watchdog } : {}),
+    },
     ...(sessionId
       ? {
           session: sessionHint({

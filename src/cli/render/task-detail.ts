@@ -3,6 +3,7 @@ import type { StoredTranscript } from "../../store/store.ts";
 import type { TaskResult } from "../../supervisor/batch-results.ts";
 import type { AttemptView, TaskView } from "../commands/batch-source.ts";
 import { formatCost, formatTokens, table } from "./format.ts";
+import { describeLiveness } from "./liveness.ts";
 import type { SessionHint } from "./session-hint.ts";
 import { oneLine } from "./task-table.ts";
 import { renderLastMessages } from "./transcript-text.ts";
@@ -29,10 +30,18 @@ export function renderTaskDetail(view: TaskShow): string {
     ...field("model", task.model),
     ...field("prompt", oneLine(task.spec.prompt, 120)),
     ...(task.spec.dependsOn.length ? field("needs", task.spec.dependsOn.join(", ")) : []),
+    ...(totals.liveness ? field("doing", describeLiveness(totals.liveness, Date.now())) : []),
     ...(task.stateReason ? field("reason", task.stateReason) : []),
     ...(task.outcome ? field("outcome", `${task.outcome.outcome}: ${task.outcome.summary}`) : []),
     ...field("files", totals.filesChanged.length ? totals.filesChanged.join(", ") : "none changed"),
   ];
+  if (totals.watchdog?.length) {
+    lines.push("", "watchdog:");
+    for (const action of totals.watchdog)
+      lines.push(
+        `  ${new Date(action.at).toISOString().slice(11, 19)} ${action.state} → ${action.remedy}: ${action.message}`,
+      );
+  }
   if (view.attempts.length > 0) {
     lines.push("", "attempts:");
     const rows = [["#", "KIND", "STATUS", "TIME", "TOKENS", "SESSION", "FAILURE"]];

@@ -2,6 +2,7 @@ import { formatDuration } from "../../core/duration.ts";
 import { isFinal } from "../../core/task-states.ts";
 import type { BatchResults, TaskResult } from "../../supervisor/batch-results.ts";
 import { formatCost, formatTokens, table } from "./format.ts";
+import { describeLiveness, describeWatchdog } from "./liveness.ts";
 
 /** `drover ls`: a header for the batch, then one row per task (state, attempts, time, tokens, cost, detail). */
 export function renderTaskTable(results: BatchResults, tasks: readonly TaskResult[]): string {
@@ -14,7 +15,7 @@ export function renderTaskTable(results: BatchResults, tasks: readonly TaskResul
       task.durationMs ? formatDuration(task.durationMs) : "-",
       formatTokens(task.tokens),
       formatCost(task.cost),
-      oneLine(taskDetail(task), 72),
+      oneLine(taskDetail(task), task.status === "running" ? 120 : 72),
     ]);
   }
   const lines = [batchHeadline(results), ""];
@@ -42,9 +43,15 @@ export function formatCounts(counts: Record<string, number>): string {
 }
 
 /** What a user wants to know in one line: the summary of a success, else why it did not succeed. */
-export function taskDetail(task: TaskResult): string {
-  if (task.status === "succeeded") return task.outcome?.summary ?? "";
-  return task.reason ?? task.outcome?.summary ?? "";
+export function taskDetail(task: TaskResult, now = Date.now()): string {
+  const watchdog = describeWatchdog(task.watchdog);
+  const main =
+    task.status === "running" && task.liveness
+      ? describeLiveness(task.liveness, now)
+      : task.status === "succeeded"
+        ? (task.outcome?.summary ?? "")
+        : (task.reason ?? task.outcome?.summary ?? "");
+  return [main, watchdog].filter(Boolean).join(" · ");
 }
 
 export function oneLine(text: string, max: number): string {

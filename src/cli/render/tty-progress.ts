@@ -10,6 +10,10 @@ interface Row {
   startedAt?: number;
   endedAt?: number;
   liveness?: Liveness;
+  /** When the current liveness began. */
+  since?: number | undefined;
+  /** The watchdog's latest action on this task. */
+  watchdog?: string;
   tool?: string;
   until?: number;
   tokens?: TokenCounts;
@@ -77,7 +81,11 @@ export class TtyProgress {
       row.liveness = event.liveness;
       row.tool = event.tool;
       row.until = event.until;
+      row.since = event.since;
       row.tokens = event.tokens;
+    } else if (event.type === "watchdog.action") {
+      const row = this.#rows.get(event.taskId);
+      if (row) row.watchdog = `${event.state} → ${event.remedy}`;
     } else if (event.type === "attempt.finished") {
       const row = this.#rows.get(event.taskId);
       if (row) row.tokens = event.tokens;
@@ -125,5 +133,8 @@ function activityOf(row: Row, now: number): string {
   if (row.state !== "running") return "";
   let activity = row.liveness === "in_tool" ? `tool:${row.tool ?? "?"}` : (row.liveness ?? "starting");
   if (row.until && row.until > now) activity += ` (retry in ${formatDuration(row.until - now)})`;
+  else if (row.since !== undefined && now - row.since >= 10_000)
+    activity += ` ${formatDuration(now - row.since)}`;
+  if (row.watchdog) activity += ` [${row.watchdog}]`;
   return activity;
 }
