@@ -3,7 +3,7 @@ import { runFleet } from "./fleet.ts";
 import { log, type Row, round } from "./rows.ts";
 import { benchPrompt, createBenchEnv } from "./setup.ts";
 
-const hosts = ["h1", "h2"];
+const hosts = (process.env.BENCH_FLEET_HOSTS ?? "h1,h2").split(",").filter(Boolean);
 
 /**
  * The same tool tasks at the same total concurrency, run by one embedded `drover run` and by a
