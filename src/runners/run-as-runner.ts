@@ -3,12 +3,19 @@ import type { Clock } from "../core/clock.ts";
 import { badInput, DroverError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { Outcome } from "../core/outcome.ts";
+import { EngineName } from "../core/task-spec.ts";
 import { type Mailbox, renderMail } from "../mailbox/mailbox.ts";
 import type { MemoryService } from "../memory/memory-service.ts";
 import { secretIssue } from "../security/secret-issue.ts";
 import type { RunnerRecord, RunnerRunRecord, Store } from "../store/store.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { renderRunnerContext } from "./runner-context.ts";
+
+/** The runner's engine (`drover runner create --engine`), kept in its settings. */
+function engineOf(settings: Record<string, unknown>): { engine?: EngineName } {
+  const engine = EngineName.safeParse(settings.engine);
+  return engine.success ? { engine: engine.data } : {};
+}
 
 export interface RunnerRunResult {
   run: RunnerRunRecord;
@@ -115,6 +122,7 @@ export async function runAsRunner(
           dir: runner.dir ?? process.cwd(),
           model: runner.model ?? deps.config.model,
           ...(runner.agent ? { agent: runner.agent } : {}),
+          ...engineOf(runner.settings),
           files: [],
           timeoutMs: options.timeoutMs ?? deps.config.taskTimeout,
           dependsOn: [],

@@ -45,6 +45,19 @@ describe("runner safety (the CLI, as a user runs it)", () => {
     assert.equal((await drover("runner", "status", "mine")).code, 1, "the runner itself is gone");
   });
 
+  it("a runner names its engine; an unknown engine is refused, naming the known ones", async () => {
+    const created = await drover("runner", "create", "eng", "--engine", "opencode", "--no-check", "--json");
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(
+      (JSON.parse(created.stdout) as { settings: { engine?: string } }).settings.engine,
+      "opencode",
+    );
+    const refused = await drover("runner", "create", "bad", "--engine", "vim", "--no-check");
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--engine: unknown engine "vim" \(engines: opencode\)/);
+    assert.equal((await drover("runner", "status", "bad")).code, 1, "nothing was created");
+  });
+
   it("creating a runner over a user's agent file leaves the file alone and says so", async () => {
     mkdirSync(path.dirname(agentFile("taken")), { recursive: true });
     writeFileSync(agentFile("taken"), userAgent);

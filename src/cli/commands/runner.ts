@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { parseDuration } from "../../core/duration.ts";
 import { DroverError } from "../../core/errors.ts";
+import { EngineName } from "../../core/task-spec.ts";
 import { runnerChoices } from "../../runners/runner-choices.ts";
 import type { RunnerRecord } from "../../store/store.ts";
 import type { CliContext } from "../context.ts";
@@ -15,6 +16,7 @@ interface RunnerFlags extends StateFlags {
   description?: string;
   model?: string;
   agent?: string;
+  engine?: string;
   dir?: string;
   instructions?: string;
   /** false with --no-check: do not start OpenCode to check --model and --agent. */
@@ -30,12 +32,23 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .option("--description <text>", "what the runner is for")
       .option("--model <provider/model>", "model (default: config model)")
       .option("--agent <name>", "OpenCode agent")
+      .option("--engine <name>", `engine that runs it (${EngineName.options.join(", ")}; default opencode)`)
       .option("--dir <path>", "working directory (its .opencode/agents/NAME.md is written)")
       .option("--instructions <file>", "AGENTS.md instructions from this file")
       .option(
         "--no-check",
         "do not start OpenCode to check --model and --agent (they are checked again at run)",
       );
+  const engineOf = (flags: RunnerFlags) => {
+    if (flags.engine === undefined) return {};
+    const engine = EngineName.safeParse(flags.engine);
+    if (!engine.success)
+      throw new DroverError(
+        "bad_input",
+        `--engine: unknown engine "${flags.engine}" (engines: ${EngineName.options.join(", ")})`,
+      );
+    return { engine: engine.data };
+  };
   const fields = (flags: RunnerFlags) => ({
     ...(flags.description !== undefined ? { description: flags.description } : {}),
     ...(flags.model ? { model: flags.model } : {}),
@@ -52,7 +65,8 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .description("create a runner (model and agent checked with OpenCode)")
       .argument("<name>"),
   ).action(async (name: string, flags: RunnerFlags) => {
-    const input = { name, ...fields(flags) };
+    const engine = engineOf(flags);
+    const input = { name, ...fields(flags), ...(engine.engine ? { settings: engine } : {}) };
     await withState(flags, context, ({ runners }) => runners.validateCreate(input));
     if (flags.check)
       await checkRunnerChoicesWithEngine(flags, context, runnerChoices(input, context.cwd, "flags"));
@@ -83,8 +97,12 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       if (!changes.agent && !changes.dir) choices.agents = [];
       await checkRunnerChoicesWithEngine(flags, context, choices);
     }
+    const engine = engineOf(flags);
     await withState(flags, context, ({ runners }) => {
-      const edited = runners.edit(name, changes);
+      const settings = engine.engine
+        ? { settings: { ...runners.validateEdit(name, {}).settings, ...engine } }
+        : {};
+      const edited = runners.edit(name, { ...changes, ...settings });
       const agentFile = runners.agentFileState(name);
       output(
         context,
