@@ -13,6 +13,9 @@ import { type Clock, systemClock } from "./core/clock.ts";
 import { type DroverEventBody, EventBus } from "./core/events.ts";
 import type { Engine } from "./engines/contract.ts";
 import { FleetWorker } from "./fleet/fleet-worker.ts";
+import { askThroughInbox } from "./inbox/ask-permission.ts";
+import { feedInbox } from "./inbox/inbox-feeder.ts";
+import { InboxService } from "./inbox/inbox-service.ts";
 import { Mailbox } from "./mailbox/mailbox.ts";
 import { MemoryService } from "./memory/memory-service.ts";
 import { DroverMetrics } from "./metrics/metrics-registry.ts";
@@ -32,6 +35,8 @@ export interface DroverState {
   memory: MemoryService;
   mailbox: Mailbox;
   runners: RunnerService;
+  /** The attention inbox: what needs a person. */
+  inbox: InboxService;
   close(): Promise<void>;
 }
 
@@ -62,7 +67,8 @@ function stateServices(store: Store, clock: Clock, loaded: LoadedConfig, supervi
     config: loaded.config,
     stateDir: loaded.stateDir,
   });
-  return { memory, mailbox, runners };
+  const inbox = new InboxService(store, clock);
+  return { memory, mailbox, runners, inbox };
 }
 
 /** How often a running drover checks that its database file is still the one it opened. */
@@ -75,6 +81,7 @@ export interface DroverApp {
   memory: MemoryService;
   mailbox: Mailbox;
   runners: RunnerService;
+  inbox: InboxService;
   engine: Engine;
   supervisor: Supervisor;
   clock: Clock;
@@ -136,7 +143,10 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       : await startLocalEngines({ loaded, env: options.env, models: options.models, report, closers, clock });
     const { engines, scripted } = started;
     const engine = engines.default;
+    const inbox = new InboxService(store, clock);
+    closers.push(feedInbox(bus, store, inbox));
     supervisor = new Supervisor({
+      askPermission: askThroughInbox(inbox),
       store,
       engine,
       engines,
@@ -146,7 +156,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       owner: options.owner ?? `run:${process.pid}:${clock.now()}`,
       ...(options.random ? { random: options.random } : {}),
     });
-    const services = stateServices(store, clock, loaded, supervisor);
+    const services = { ...stateServices(store, clock, loaded, supervisor), inbox };
     const running = supervisor;
     const dispatcher = started.fleet?.dispatcher;
     metrics.readFrom({

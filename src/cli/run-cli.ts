@@ -5,6 +5,7 @@ import { droverVersion } from "../core/version.ts";
 import { registerApiCommands } from "./commands/api-commands.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerDaemonCommand } from "./commands/daemon.ts";
+import { registerInboxCommand } from "./commands/inbox.ts";
 import { registerInitCommand } from "./commands/init.ts";
 import { registerLogsCommand } from "./commands/logs.ts";
 import { registerMailCommands } from "./commands/mail.ts";
@@ -45,6 +46,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerRunnerCommands(program, scoped);
   registerMemoryCommands(program, scoped);
   registerMailCommands(program, scoped);
+  registerInboxCommand(program, scoped);
   registerMockModelCommand(program, scoped);
   registerInitCommand(program, scoped);
   registerCompletionCommand(program, scoped);

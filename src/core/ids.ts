@@ -7,7 +7,7 @@ let counter = 0;
  * Prefixed, time-sortable ids (`bat_…`, `att_…`), like OpenCode's `ses_…`: 12 hex digits of
  * milliseconds, a 4-hex in-millisecond counter, then random hex.
  */
-export function newId(prefix: "bat" | "att" | "evt" | "run" | "msg"): string {
+export function newId(prefix: "bat" | "att" | "evt" | "run" | "msg" | "inb"): string {
   const now = Date.now();
   counter = now === lastTime ? counter + 1 : 0;
   lastTime = now;

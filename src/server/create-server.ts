@@ -15,6 +15,7 @@ import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
+import { addInboxRoutes } from "./inbox-routes.ts";
 import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
 
 export interface ServerDeps {
@@ -27,6 +28,8 @@ export interface ServerDeps {
   parseTasks: (body: unknown) => TaskDocument;
   /** Runners, memory and mailbox routes, when given. */
   agents?: Parameters<typeof addAgentRoutes>[1];
+  /** The attention inbox routes, when given. */
+  inbox?: Parameters<typeof addInboxRoutes>[1]["inbox"];
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
   maxBodySize?: number;
   /** With a fleet (`queue.redis`): its Redis and worker hosts, for `GET /v1/status`. */
@@ -81,6 +84,7 @@ export function createServer(deps: ServerDeps): Hono {
     return c.json({ ...deps.supervisor.status(), ...fleet });
   });
   if (deps.agents) addAgentRoutes(app, deps.agents);
+  if (deps.inbox) addInboxRoutes(app, { inbox: deps.inbox, supervisor: deps.supervisor });
   const metrics = deps.metrics;
   if (metrics) {
     app.get("/metrics", async (c) => {

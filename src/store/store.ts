@@ -13,6 +13,7 @@ import {
 import { type BatchRecord, markBatchFinished, setBatchOwner } from "./batches.ts";
 import { type Db, openDatabase } from "./database.ts";
 import { appendEvent } from "./events.ts";
+import { InboxTable } from "./inbox.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
 import { RunnerTable } from "./runners.ts";
@@ -63,6 +64,7 @@ export class Store extends StoreReads {
   readonly memories: MemoryTable;
   /** The mailbox. */
   readonly mail: MailTable;
+  readonly inbox: InboxTable;
   readonly #guard: StorageGuard;
   #watch: { cancel(): void } | undefined;
   #closed = false;
@@ -87,6 +89,7 @@ export class Store extends StoreReads {
     this.runners = new RunnerTable(this.#db);
     this.memories = new MemoryTable(this.#db);
     this.mail = new MailTable(this.#db);
+    this.inbox = new InboxTable(this.#db);
     this.#guard.onFailure((error) =>
       this.#bus.publish({ type: "storage.failed", message: error.message, seq: 0, ts: this.#clock.now() }),
     );

@@ -22,8 +22,11 @@ const allowed: Record<string, readonly string[]> = {
   mailbox: ["core", "store", "security"],
   runners: ["core", "config", "store", "supervisor", "memory", "mailbox", "security"],
   security: ["core"],
+  inbox: ["core", "store", "engines"],
   logging: ["core", "security"],
   metrics: ["core", "store", "supervisor", "fleet"],
+  // The web dashboard runs in the browser: it only takes types from core.
+  dashboard: ["core"],
   server: [
     "core",
     "config",
@@ -37,6 +40,7 @@ const allowed: Record<string, readonly string[]> = {
     "mailbox",
     "runners",
     "fleet",
+    "inbox",
   ],
   cli: ["*"],
 };
@@ -44,7 +48,7 @@ const allowed: Record<string, readonly string[]> = {
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(full) : entry.name.endsWith(".ts") ? [full] : [];
+    return entry.isDirectory() ? filesUnder(full) : /\.tsx?$/.test(entry.name) ? [full] : [];
   });
 }
 

@@ -141,6 +141,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     bus: app.bus,
     token,
     agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
+    inbox: app.inbox,
     maxBodySize: config.daemon.maxBodySize,
     metrics: () => app.metrics.scrape(),
     ...(app.fleet

@@ -58,7 +58,7 @@ export class AttemptWatch {
   /** Stops watching; a command still running when the attempt ended (timeout, cancel) is killed. */
   stop(): void {
     this.#loop?.cancel();
-    for (const ask of this.#asks.values()) ask.abort();
+    for (const ask of this.#asks.values()) ask.abort("ended");
     this.#asks.clear();
     if (this.#o.activity.tool) this.#processes()?.kill();
   }
@@ -128,7 +128,7 @@ export class AttemptWatch {
         return;
       case "deny":
         for (const [requestId, ask] of this.#asks) {
-          ask.abort();
+          ask.abort("timeout");
           this.#asks.delete(requestId);
           void this.#reply(requestId, {
             reply: "reject",
@@ -177,8 +177,14 @@ export class AttemptWatch {
   }
 
   async #reply(requestID: string, answer: PermissionAnswer): Promise<void> {
+    // Requests live in the session's directory's instance: without `directory` OpenCode does not find them.
     await this.#o.server.client.permission
-      .reply({ requestID, reply: answer.reply, ...(answer.message ? { message: answer.message } : {}) })
+      .reply({
+        requestID,
+        directory: this.#o.request.dir,
+        reply: answer.reply,
+        ...(answer.message ? { message: answer.message } : {}),
+      })
       .catch(() => undefined);
   }
 }

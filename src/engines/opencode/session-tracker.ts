@@ -183,6 +183,12 @@ export class SessionTracker {
         const owner = this.#messages.get(part.messageID);
         if (owner) owner.parts.set(part.id, part);
         if (part.type === "tool") {
+          // A tool part updated while its permission is asked does not end the wait.
+          if (
+            this.#liveness === "awaiting_permission" &&
+            (part.state.status === "pending" || part.state.status === "running")
+          )
+            return;
           if (part.state.status === "pending" || part.state.status === "running")
             this.#set("in_tool", part.tool);
           else this.#set("thinking");

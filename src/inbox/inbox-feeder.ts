@@ -1,0 +1,77 @@
+import { errorMessage } from "../core/errors.ts";
+import type { DroverEvent, EventBus } from "../core/events.ts";
+import { isFinal } from "../core/task-states.ts";
+import type { Store } from "../store/store.ts";
+import type { InboxService } from "./inbox-service.ts";
+
+/**
+ * Feeds the inbox from the event stream: a task blocked by its agent, failed after its retries, or
+ * handed off for review; a tool killed past its hard limit; thrashing. A task that goes on (retried,
+ * cancelled, succeeded) resolves its open items. Never throws: trouble becomes a warning.
+ */
+export function feedInbox(bus: EventBus, store: Store, inbox: InboxService): () => void {
+  return bus.subscribe((event) => {
+    try {
+      onEvent(event, store, inbox);
+    } catch (error) {
+      store.reportEvent({ type: "warning", code: "inbox", message: errorMessage(error) });
+    }
+  });
+}
+
+function onEvent(event: DroverEvent, store: Store, inbox: InboxService): void {
+  if (event.type === "watchdog.action") {
+    if (event.state !== "tool_limit" && event.state !== "thrashing") return;
+    inbox.add({
+      kind: event.state === "thrashing" ? "thrashing" : "watchdog",
+      batchId: event.batchId,
+      taskId: event.taskId,
+      attemptId: event.attemptId,
+      title: `${event.batchId}/${event.taskId}: ${event.state === "thrashing" ? "thrashing" : "a tool was stopped at its hard limit"}`,
+      detail: event.message,
+      evidence: event.evidence,
+      key: `${event.state}:${event.attemptId}`,
+    });
+    return;
+  }
+  if (event.type !== "task.state") return;
+  const ref = `${event.batchId}/${event.taskId}`;
+  const key = { batchId: event.batchId, taskId: event.taskId };
+  if (event.from && isFinal(event.from) && !isFinal(event.to)) {
+    inbox.resolveTask(event.batchId, event.taskId, "retried");
+    return;
+  }
+  if (event.to === "cancelled") {
+    inbox.resolveTask(event.batchId, event.taskId, "cancelled");
+    return;
+  }
+  const task = store.getTask(key);
+  const outcome = task?.outcome;
+  if (event.to === "blocked" && outcome?.outcome === "blocked") {
+    inbox.add({
+      kind: "blocked",
+      ...key,
+      title: `${ref} is blocked`,
+      detail: outcome.reason ?? outcome.summary,
+      key: `blocked:${ref}`,
+    });
+  } else if (event.to === "failed") {
+    inbox.add({
+      kind: "failed",
+      ...key,
+      title: `${ref} failed after its retries`,
+      detail: event.reason ?? "failed",
+      key: `failed:${ref}`,
+    });
+  } else if (event.to === "succeeded") {
+    inbox.resolveTask(event.batchId, event.taskId, "succeeded");
+    if (outcome?.outcome === "handoff")
+      inbox.add({
+        kind: "handoff",
+        ...key,
+        title: `${ref} is done and needs review`,
+        detail: outcome.summary,
+        key: `handoff:${ref}`,
+      });
+  }
+}
