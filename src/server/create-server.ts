@@ -14,9 +14,11 @@ import { buildBatchResults } from "../supervisor/batch-results.ts";
 import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
+import { addDashboardRoutes } from "./dashboard-routes.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
 import { addInboxRoutes } from "./inbox-routes.ts";
 import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
+import { addTaskTranscriptRoutes } from "./task-transcript-routes.ts";
 
 export interface ServerDeps {
   store: Store;
@@ -60,10 +62,12 @@ const StreamQuery = z.object({ batch: z.string().min(1).optional() });
 export function createServer(deps: ServerDeps): Hono {
   const app = new Hono();
   app.onError((error, c) => errorResponse(c, error));
+  // The web dashboard (`/`, login, assets) before the token check; its login cookie also opens the API.
+  const dashboard = addDashboardRoutes(app, { token: deps.token, store: deps.store });
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    if (!tokenMatches(presented, deps.token)) {
+    if (!tokenMatches(presented, deps.token) && !dashboard.signedIn(c)) {
       return c.json(
         { error: { code: "unauthorized", message: "missing or wrong bearer token (see .drover/api-token)" } },
         401,
@@ -136,6 +140,8 @@ export function createServer(deps: ServerDeps): Hono {
     if (!task) throw new DroverError("not_found", `no task ${key.batchId}/${key.taskId}`);
     return c.json({ task, attempts: deps.store.listAttempts(key.batchId, key.taskId) });
   });
+
+  addTaskTranscriptRoutes(app, deps.store);
 
   app.post("/v1/batches/:batchId/tasks/:taskId/cancel", (c) => {
     deps.supervisor.cancelTask(
