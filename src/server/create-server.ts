@@ -190,6 +190,8 @@ export function createServer(deps: ServerDeps): Hono {
         lastSeq = event.seq;
         await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
       };
+      // A first byte at once: clients (EventSource) count the stream open only when one arrives.
+      await stream.writeSSE({ event: "ping", data: "{}" });
       // Replay from the store in pages, then drain what arrived live meanwhile.
       for (;;) {
         const page = deps.store.listEvents({
