@@ -22,9 +22,9 @@ describe("watchdog (real OpenCode, scripted model)", () => {
     h = await startHarness({
       "capacity.maxWorkers": 8,
       taskTimeout: "90s",
-      "watchdog.toolIdle": "1500ms",
-      "watchdog.stallAfter": "1500ms",
-      "watchdog.firstByte": "2s",
+      "watchdog.toolIdle": "4s",
+      "watchdog.stallAfter": "4s",
+      "watchdog.firstByte": "4s",
       "watchdog.thrashSteps": 4,
       "retry.maxAttempts": 2,
     });
@@ -32,17 +32,17 @@ describe("watchdog (real OpenCode, scripted model)", () => {
       h.task("hung-tool", `[[hang-tool ${sleepFor}]] [[reply carried on]]`),
       h.task(
         "printing-tool",
-        "[[bash for i in $(seq 1 14); do echo tick $i; sleep 0.25; done]] [[reply printed]]",
+        "[[bash for i in $(seq 1 40); do echo tick $i; sleep 0.25; done]] [[reply printed]]",
       ),
       h.task(
         "computing-tool",
-        "[[bash timeout 3.5 sh -c 'while :; do :; done'; echo computed]] [[reply computed]]",
+        "[[bash timeout 9 sh -c 'while :; do :; done'; echo computed]] [[reply computed]]",
       ),
       h.task(
         "stalled-stream",
         "[[stall times=1]] [[reply a long answer that stops half way and comes back]]",
       ),
-      h.task("steady-stream", "[[slow 300]] [[words 14]]"),
+      h.task("steady-stream", "[[slow 300]] [[words 30]]"),
       h.task("silent-model", "[[hang]] [[reply never]]"),
       h.task("thrashing", `${"[[bash true]] ".repeat(10)}[[reply went round]]`),
     ]);
