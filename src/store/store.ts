@@ -135,22 +135,16 @@ export class Store extends StoreReads {
   }
 
   /**
-   * For background loops, which must never throw: records the event, or, once storage has
-   * failed or the store is closed, still shows it live (seq 0) without recording it.
+   * For background loops, which must never throw: records the event, or, once storage has failed
+   * or the store is closed (a server's last word at shutdown), shows it live (seq 0) unrecorded.
    */
   reportEvent(body: DroverEventBody): void {
-    // A server or stream that says its last word while drover shuts down: shown live, not recorded.
-    const showLive = () => this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
-    if (this.#closed) {
-      showLive();
-      return;
-    }
     try {
-      this.recordEvent(body);
+      if (!this.#closed) return void this.recordEvent(body);
     } catch (error) {
       if (!(error instanceof DroverError && error.code === "storage_failed")) throw error;
-      showLive();
     }
+    this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
   }
 
   /** Creates a batch and its tasks (all `queued`) atomically. */

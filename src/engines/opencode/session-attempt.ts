@@ -2,17 +2,15 @@ import type { OpencodeSettings } from "../../config/schema.ts";
 import type { WatchdogSettings } from "../../config/watchdog-settings.ts";
 import type { Clock } from "../../core/clock.ts";
 import { errorMessage } from "../../core/errors.ts";
-import { zeroTokens } from "../../core/liveness.ts";
-import type { AttemptFailure } from "../../core/outcome.ts";
 import type { AttemptRequest, AttemptResult, AttemptStop } from "../contract.ts";
 import { AttemptActivity } from "./attempt-activity.ts";
 import { AttemptWatch } from "./attempt-watch.ts";
-import { classifyOpencodeError } from "./classify-error.ts";
 import { filePart } from "./file-parts.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { readLatestTurn } from "./read-transcript.ts";
+import { buildResult, failedBeforeStart, withFailedRequests } from "./session-result.ts";
 import { type SessionEnd, SessionTracker } from "./session-tracker.ts";
-import { buildAttemptTranscript, summarizeTranscript, type TranscriptEntry } from "./transcript.ts";
+import type { TranscriptEntry } from "./transcript.ts";
 
 const abortGraceMs = 10_000;
 const quietCheckMs = 15_000;
@@ -147,104 +145,6 @@ export async function runSessionAttempt(
   return result;
 }
 
-function buildResult(
-  serverName: string,
-  sessionId: string,
-  request: AttemptRequest,
-  entries: TranscriptEntry[],
-  end: SessionEnd,
-): AttemptResult {
-  const summary = summarizeTranscript(entries, request.dir);
-  const last = entries.at(-1)?.info;
-  const report = last && last.role === "assistant" ? last.structured : undefined;
-  const base = {
-    sessionId,
-    server: serverName,
-    tokens: summary.tokens,
-    cost: summary.cost,
-    finalText: summary.finalText,
-    filesChanged: summary.filesChanged,
-    ...(report !== undefined ? { report } : {}),
-    transcript: buildAttemptTranscript(request.prompt, entries),
-  };
-  const failed = (failure: AttemptFailure): AttemptResult => ({ ...base, status: "failed", failure });
-  switch (end.kind) {
-    case "stopped": {
-      const timeout = end.stop.kind === "timeout";
-      return {
-        ...base,
-        status: timeout ? "timed_out" : "cancelled",
-        failure: { type: timeout ? "timeout" : "cancelled", message: end.stop.message, retryable: timeout },
-      };
-    }
-    case "rate_limited":
-      return {
-        ...failed({ type: "rate_limited", message: end.message, retryable: true }),
-        rateLimitedUntil: end.until,
-      };
-    case "lost":
-      return failed({ type: "engine_crashed", message: `${serverName}: ${end.reason}`, retryable: true });
-    case "watchdog":
-      return { ...failed(end.failure), ...(end.note ? { continueNote: end.note } : {}) };
-    case "provider_failed":
-      return {
-        ...failed({
-          type: "model_error",
-          message: end.message,
-          // Retryable as far as the engine knows; the supervisor's budget decides (it is spent).
-          retryable: true,
-        }),
-        failedRequests: end.failedRequests,
-      };
-    case "error": {
-      if (end.error.name === "StructuredOutputError") {
-        return failed({
-          type: "no_output",
-          message: "the agent ended without its structured report",
-          retryable: true,
-        });
-      }
-      return failed(classifyOpencodeError(end.error));
-    }
-    case "idle": {
-      if (summary.error) {
-        if (summary.error.name === "StructuredOutputError") {
-          return failed({
-            type: "no_output",
-            message: "the agent ended without its structured report",
-            retryable: true,
-          });
-        }
-        return failed(classifyOpencodeError(summary.error));
-      }
-      if (entries.length === 0)
-        return failed({
-          type: "no_output",
-          message: "the session went idle without an answer",
-          retryable: true,
-        });
-      if (request.reportSchema && report === undefined) {
-        return failed({
-          type: "no_output",
-          message: "the agent went idle without reporting its outcome",
-          retryable: true,
-        });
-      }
-      return { ...base, status: "succeeded" };
-    }
-  }
-}
-
-/**
- * Counts the attempt's failed model requests: OpenCode's retries, plus the request that ended it
- * when the provider's error did (a retry status N means N requests had failed).
- */
-function withFailedRequests(result: AttemptResult, retried: number): AttemptResult {
-  if (result.failedRequests !== undefined) return result;
-  const failedRequests = retried + (result.failure?.type === "model_error" ? 1 : 0);
-  return failedRequests > 0 ? { ...result, failedRequests } : result;
-}
-
 /** After a quiet spell or a reconnect: if the session is no longer busy, end the turn from its messages. */
 async function reconcile(
   server: OpencodeServer,
@@ -287,17 +187,6 @@ async function sendPrompt(
       : {}),
   });
   if (sent.error) throw new Error(describe(sent.error));
-}
-
-function failedBeforeStart(type: AttemptFailure["type"], message: string, retryable = false): AttemptResult {
-  return {
-    status: "failed",
-    failure: { type, message, retryable },
-    tokens: zeroTokens(),
-    cost: 0,
-    finalText: "",
-    filesChanged: [],
-  };
 }
 
 function describe(error: unknown): string {
