@@ -131,7 +131,8 @@ export async function runSessionAttempt(
 
   // A followed session began before we listened: read its whole turn; else the stream has it all.
   let entries: TranscriptEntry[] = request.mode === "follow" ? [] : tracker.transcript();
-  if (entries.length === 0 && end.kind !== "lost") {
+  // An error can end the turn before the stream brought the message that carries it: read it back.
+  if ((entries.length === 0 || end.kind === "error") && end.kind !== "lost") {
     entries = await readLatestTurn(client, sessionId, startedAt).catch(() => tracker.transcript());
   }
   const result = withFailedRequests(
