@@ -17,7 +17,11 @@ const allowed: Record<string, readonly string[]> = {
   fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],
   intake: ["core", "config", "security"],
-  supervisor: ["core", "config", "store", "queue", "engines", "intake"],
+  supervisor: ["core", "config", "store", "queue", "engines", "intake", "workspace"],
+  // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
+  workspace: ["core", "config"],
+  // Splitting a brief into a task graph with a model (classify, split, recurse).
+  decompose: ["core", "config", "engines", "intake"],
   memory: ["core", "store", "security"],
   mailbox: ["core", "store", "security"],
   runners: ["core", "config", "store", "supervisor", "memory", "mailbox", "security"],
@@ -41,6 +45,8 @@ const allowed: Record<string, readonly string[]> = {
     "runners",
     "fleet",
     "inbox",
+    "workspace",
+    "decompose",
   ],
   cli: ["*"],
 };
