@@ -2,6 +2,7 @@ import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 import { WatchdogSettings } from "./watchdog-settings.ts";
+import { RepoSettings, WorkspaceSettings } from "./workspace-settings.ts";
 
 /** Default for `daemon.maxBodySize`: 8 MiB, room for a 10,000-task batch with long prompts. */
 export const defaultMaxBodySize = 8 * 1024 * 1024;
@@ -140,6 +141,15 @@ export const DroverConfig = z.strictObject({
     })
     .default({ host: "127.0.0.1", port: 7420, shutdownGrace: 10_000, maxBodySize: defaultMaxBodySize })
     .describe("The daemon's HTTP API."),
+  workspace: WorkspaceSettings.default(() => WorkspaceSettings.parse({})).describe(
+    "Git worktrees of tasks that name a `repo`: where they live, how long they are kept.",
+  ),
+  repos: z
+    .record(z.string(), RepoSettings)
+    .default({})
+    .describe(
+      "Per repository (key: its path, relative to the project folder): files to copy in, setup command, remote, GitHub, merge target and gate.",
+    ),
   logLevel: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info")

@@ -29,7 +29,7 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     taskId: z.string(),
     attemptId: z.string(),
     number: z.number().int(),
-    kind: z.enum(["fresh", "continue", "recovery", "escalation"]).default("fresh"),
+    kind: z.enum(["fresh", "continue", "recovery", "escalation", "delivery"]).default("fresh"),
     engine: z.string(),
     model: z.string().optional(),
   }),
@@ -150,6 +150,28 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     host: z.string(),
     action: z.enum(["claimed", "followed", "restarted", "released"]),
     claimCount: z.number(),
+    detail: z.string().optional(),
+  }),
+  z.object({
+    // A task's git worktree: created (or reused), a line of its setup's output, the agent's work
+    // committed on its branch after an attempt, its delivery (pull request, merge), or its launch
+    // held back by an overlapping task on the same repository.
+    type: z.literal("workspace"),
+    batchId: z.string(),
+    taskId: z.string(),
+    action: z.enum([
+      "opened",
+      "reused",
+      "setup",
+      "conflict",
+      "committed",
+      "delivered",
+      "delivery_failed",
+      "waiting",
+    ]),
+    branch: z.string().optional(),
+    path: z.string().optional(),
+    commit: z.string().optional(),
     detail: z.string().optional(),
   }),
   z.object({

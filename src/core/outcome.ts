@@ -17,6 +17,12 @@ export const AttemptFailure = z.object({
     "watchdog",
     "agent_failed",
     "permission_denied",
+    /** The task's worktree could not be made ready (git, setup command); a merge conflict blocks instead. */
+    "workspace",
+    /** A dependency's branch did not merge into the task's worktree: the task is blocked. */
+    "workspace_conflict",
+    /** The branch could not be delivered (push, pull request, merge, gate); its commits are kept. */
+    "delivery",
     "internal",
   ]),
   message: z.string(),

@@ -4,6 +4,28 @@ import { z } from "zod";
 export const EngineName = z.enum(["opencode"]);
 export type EngineName = z.infer<typeof EngineName>;
 
+/**
+ * A task that works on a git repository: it runs in its own worktree on branch
+ * `drover/<batch>/<task>`, its result is that branch, delivered as asked.
+ */
+export const TaskWorkspace = z.object({
+  /** The repository's top folder (absolute). */
+  repo: z.string(),
+  /** Where the agent works inside the repository ("" for its top). */
+  subdir: z.string(),
+  /** Branch, tag or commit the worktree starts from (default: the repository's HEAD). */
+  base: z.string().optional(),
+  /** branch: leave the branch; pr: push it and open a pull request; merge: the local merge queue. */
+  deliver: z.enum(["branch", "pr", "merge"]),
+  /** Globs (relative to the repository) of what the task will change, with paths found in its prompt and files. */
+  touches: z.array(z.string()),
+  /** Branch a pull request or merge targets (default: the branch the worktree started from). */
+  target: z.string().optional(),
+  /** `deliver: merge`: command run after the merge; red undoes it. */
+  gate: z.string().optional(),
+});
+export type TaskWorkspace = z.infer<typeof TaskWorkspace>;
+
 /** A validated task, as stored and dispatched: paths absolute, defaults applied. */
 export const TaskSpec = z.object({
   id: z.string(),
@@ -21,5 +43,7 @@ export const TaskSpec = z.object({
   system: z.string().optional(),
   /** Start by continuing this session instead of a new one (a runner's `--continue`). */
   continueSession: z.object({ sessionId: z.string(), server: z.string().optional() }).optional(),
+  /** Runs in its own git worktree of this repository (`repo:` on the task). */
+  workspace: TaskWorkspace.optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;

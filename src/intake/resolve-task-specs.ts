@@ -4,6 +4,7 @@ import type { InputIssue } from "../core/errors.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { secretIssue, type TextToScan } from "../security/secret-issue.ts";
 import { findSecret, redactSecrets } from "../security/secret-scan.ts";
+import { resolveTaskWorkspace } from "./resolve-workspace.ts";
 import type { TaskEntry, TaskFile } from "./task-file-schema.ts";
 
 /** Values that apply when neither the task nor the file's `defaults` set them. */
@@ -29,8 +30,17 @@ export function resolveTaskSpecs(
   issues.push(...secretsInTaskFile(file, source));
   return file.tasks.map((task, index) => {
     const at = (field: string) => `tasks[${index}].${field}`;
-    const dirField = task.dir !== undefined ? at("dir") : "defaults.dir";
-    const dir = path.resolve(defaults.baseDir, task.dir ?? shared.dir ?? ".");
+    const repoValue = task.repo ?? shared.repo;
+    const dirValue = task.dir ?? shared.dir;
+    const dirField =
+      dirValue === undefined && repoValue !== undefined
+        ? task.repo !== undefined
+          ? at("repo")
+          : "defaults.repo"
+        : task.dir !== undefined
+          ? at("dir")
+          : "defaults.dir";
+    const dir = path.resolve(defaults.baseDir, dirValue ?? repoValue ?? ".");
     if (!isDirectory(dir))
       issues.push({ source, path: dirField, message: `directory does not exist: ${redactSecrets(dir)}` });
     const files = (task.files ?? shared.files ?? []).map((file, fileIndex) => {
@@ -40,6 +50,16 @@ export function resolveTaskSpecs(
         issues.push({ source, path: field, message: `file does not exist: ${redactSecrets(resolved)}` });
       }
       return resolved;
+    });
+    const workspace = resolveTaskWorkspace({
+      task,
+      shared,
+      baseDir: defaults.baseDir,
+      dir: dirValue !== undefined ? dir : undefined,
+      files,
+      at,
+      source,
+      issues,
     });
     const agent = task.agent ?? shared.agent ?? defaults.agent;
     const engine = task.engine ?? shared.engine;
@@ -54,6 +74,7 @@ export function resolveTaskSpecs(
       files,
       timeoutMs: task.timeout ?? shared.timeout ?? defaults.timeoutMs,
       dependsOn: task.dependsOn ?? [],
+      ...(workspace ? { workspace } : {}),
     };
   });
 }

@@ -17,6 +17,38 @@ const sharedFields = {
     .optional()
     .describe("Files attached to the prompt; relative to the task's dir."),
   timeout: durationSchema.optional().describe('Time limit, e.g. 90, "30s", "10m".'),
+  repo: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A git repository (relative to the task file): the task runs in its own worktree on branch drover/<batch>/<task>.",
+    ),
+  base: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("With repo: branch, tag or commit the worktree starts from (default: the repository's HEAD)."),
+  deliver: z
+    .enum(["branch", "pr", "merge"])
+    .optional()
+    .describe(
+      "With repo: leave the branch (default), open a pull request, or merge through the merge queue.",
+    ),
+  target: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("With repo: the branch a pull request or merge targets (default: the base branch)."),
+  gate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('With deliver: merge, a command run after the merge (e.g. "npm test"); red undoes it.'),
+  touches: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("With repo: globs of the paths the task changes; overlapping tasks do not run at once."),
   allowSecrets: z
     .boolean()
     .optional()

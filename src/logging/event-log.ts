@@ -34,6 +34,9 @@ export function eventLogLevel(event: DroverEvent): LoggedLevel {
     case "attempt.finished":
     case "supervisor.launch":
       return "debug";
+    case "workspace":
+      if (event.action === "delivery_failed" || event.action === "conflict") return "warn";
+      return event.action === "setup" || event.action === "waiting" ? "debug" : "info";
     default:
       return "info";
   }
@@ -75,6 +78,8 @@ export function eventLogMessage(event: DroverEvent): string {
       return `inbox ${event.kind}: ${event.title}`;
     case "inbox.answered":
       return `inbox ${event.itemId} ${event.state}`;
+    case "workspace":
+      return `${task} workspace ${event.action}${event.detail ? `: ${event.detail}` : ""}`;
     case "storage.failed":
       return event.message;
     case "warning":

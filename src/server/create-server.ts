@@ -107,7 +107,7 @@ export function createServer(deps: ServerDeps): Hono {
       unknown
     >;
     const document = deps.parseTasks(tasks);
-    await checkTaskModels(deps.engine, document.specs, "request");
+    await checkTaskModels(deps.engine, document.specs, "request", deps.supervisor);
     const result = deps.supervisor.submit({
       specs: document.specs,
       source: typeof source === "string" ? source : "api",
@@ -153,6 +153,11 @@ export function createServer(deps: ServerDeps): Hono {
 
   app.post("/v1/batches/:batchId/tasks/:taskId/retry", (c) => {
     deps.supervisor.retryTask({ batchId: c.req.param("batchId"), taskId: c.req.param("taskId") });
+    return c.json({ ok: true });
+  });
+
+  app.post("/v1/batches/:batchId/tasks/:taskId/deliver", (c) => {
+    deps.supervisor.retryDelivery({ batchId: c.req.param("batchId"), taskId: c.req.param("taskId") });
     return c.json({ ok: true });
   });
 

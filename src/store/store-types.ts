@@ -11,7 +11,8 @@ export interface TaskKey {
   taskId: string;
 }
 
-export type AttemptKind = "fresh" | "continue" | "recovery" | "escalation";
+/** `delivery`: no agent, only the delivery of a branch whose delivery failed (`retry --deliver`). */
+export type AttemptKind = "fresh" | "continue" | "recovery" | "escalation" | "delivery";
 
 /** How an attempt ended, as recorded. */
 export interface AttemptClose {

@@ -33,12 +33,14 @@ import {
   type TaskPatch,
   type TaskRecord,
 } from "./tasks.ts";
+import { WorkspaceTable } from "./workspaces.ts";
 import { transitionTaskRow, writeNewBatch } from "./write-rows.ts";
 
 export type { MailRecord } from "./mail.ts";
 export type { MemoryRecord } from "./memories.ts";
 export type { RunnerRecord, RunnerRunRecord } from "./runners.ts";
 export type { AttemptClose, AttemptKind, TaskKey, TaskNext } from "./store-types.ts";
+export type { Delivery, DiffStat, WorkspaceRecord } from "./workspaces.ts";
 export type {
   AttemptRecord,
   BatchRecord,
@@ -65,6 +67,8 @@ export class Store extends StoreReads {
   /** The mailbox. */
   readonly mail: MailTable;
   readonly inbox: InboxTable;
+  /** Tasks' git worktrees, branches and deliveries. */
+  readonly workspaces: WorkspaceTable;
   readonly #guard: StorageGuard;
   #watch: { cancel(): void } | undefined;
   #closed = false;
@@ -90,6 +94,7 @@ export class Store extends StoreReads {
     this.memories = new MemoryTable(this.#db);
     this.mail = new MailTable(this.#db);
     this.inbox = new InboxTable(this.#db);
+    this.workspaces = new WorkspaceTable(this.#db);
     this.#guard.onFailure((error) =>
       this.#bus.publish({ type: "storage.failed", message: error.message, seq: 0, ts: this.#clock.now() }),
     );

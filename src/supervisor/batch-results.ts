@@ -5,6 +5,7 @@ import { Outcome } from "../core/outcome.ts";
 import { TaskState } from "../core/task-states.ts";
 import type { Store } from "../store/store.ts";
 import type { TaskActivity } from "../store/task-activity.ts";
+import { WorkspaceRecord } from "../store/workspaces.ts";
 
 /** A running attempt's liveness as the views show it. */
 export const LivenessView = z.object({
@@ -50,6 +51,13 @@ export const TaskResult = z.object({
   liveness: LivenessView.optional(),
   /** What the watchdog did to this task, oldest first. */
   watchdog: z.array(WatchdogActionView).optional(),
+  /** A task with `repo`: its worktree, branch, commits and diff stat against its base, and delivery. */
+  workspace: WorkspaceRecord.omit({
+    batchId: true,
+    taskId: true,
+    createdAt: true,
+    updatedAt: true,
+  }).optional(),
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 
@@ -93,15 +101,21 @@ export function buildBatchResults(store: Store, batchId: string): BatchResults {
   if (!batch) throw new Error(`no batch ${batchId}`);
   const attempts = store.listAttempts(batchId);
   const activity = store.taskActivity(batchId);
-  const tasks = store.listTasks(batchId).map((task) =>
-    withActivity(
+  const workspaces = new Map(store.workspaces.forBatch(batchId).map((record) => [record.taskId, record]));
+  const tasks = store.listTasks(batchId).map((task) => {
+    const workspace = workspaces.get(task.id);
+    const inWorktree = workspace
+      ? { ...task, spec: { ...task.spec, dir: path.join(workspace.path, task.spec.workspace?.subdir ?? "") } }
+      : task;
+    const result = withActivity(
       taskResult(
-        task,
+        inWorktree,
         attempts.filter((attempt) => attempt.taskId === task.id),
       ),
       activity.get(task.id),
-    ),
-  );
+    );
+    return workspace ? { ...result, workspace: workspaceView(workspace) } : result;
+  });
   const counts: Record<string, number> = {};
   for (const task of tasks) counts[task.status] = (counts[task.status] ?? 0) + 1;
   return {
@@ -178,6 +192,12 @@ export function withActivity(result: TaskResult, activity: TaskActivity | undefi
     ...(liveness ? { liveness } : {}),
     ...(watchdog.length > 0 ? { watchdog } : {}),
   };
+}
+
+/** A task's worktree as results show it. */
+export function workspaceView(record: WorkspaceRecord): NonNullable<TaskResult["workspace"]> {
+  const { batchId, taskId, createdAt, updatedAt, ...view } = record;
+  return view;
 }
 
 function relativeTo(dir: string, file: string): string {

@@ -50,6 +50,13 @@ export function decideNext(input: DecideNextInput): NextStep {
     return final("cancelled", result.failure?.message ?? "cancelled");
   }
   if (result.status === "timed_out") return final("timed_out", result.failure?.message ?? "timed out");
+  if (result.failure?.type === "workspace_conflict")
+    return {
+      kind: "final",
+      state: "blocked",
+      reason: result.failure.message,
+      outcome: { outcome: "blocked", summary: result.failure.message, reason: "conflict" },
+    };
   if (result.status === "failed") return afterFailure(input, result.failure ?? unknownFailure);
 
   if (!structured) {

@@ -35,12 +35,14 @@ export async function findChoiceIssues(engine: Engine, choices: EngineChoices): 
 
 /**
  * Checks that the engine knows every task's model, and every task's agent in the task's directory,
- * before anything is stored or started; every problem is reported at once.
+ * and that tasks' repositories and bases exist, before anything is stored or started; every
+ * problem is reported at once.
  */
 export async function checkTaskModels(
   engine: Engine,
   specs: readonly TaskSpec[],
   source: string,
+  supervisor?: Supervisor,
 ): Promise<void> {
   const choices: EngineChoices = {
     models: specs.map((spec, index) => ({
@@ -56,13 +58,17 @@ export async function checkTaskModels(
   // Warming each directory (a throwaway first turn) goes on beside the batch instead of before it:
   // the first task need not wait for it (fast start); it only takes the one-time cost off later ones.
   void engine.prepare(specs.map((spec) => spec.dir)).catch(() => undefined);
-  const issues = await findChoiceIssues(engine, choices);
+  const [choiceIssues, workspaceIssues] = await Promise.all([
+    findChoiceIssues(engine, choices),
+    supervisor ? supervisor.checkWorkspaces(specs, source) : [],
+  ]);
+  const issues = [...workspaceIssues, ...choiceIssues];
   if (issues.length > 0) throw badInput("bad_input", issues);
 }
 
 /** Checks models, submits the batch to the supervisor, and resolves with its results once every task is final. */
 export async function dispatchBatch(options: DispatchBatchOptions): Promise<BatchResults> {
-  await checkTaskModels(options.engine, options.specs, options.source);
+  await checkTaskModels(options.engine, options.specs, options.source, options.supervisor);
   const { batchId } = options.supervisor.submit({
     specs: options.specs,
     source: options.source,

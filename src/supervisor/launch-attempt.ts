@@ -6,6 +6,7 @@ import { buildTaskPrompt } from "./build-prompt.ts";
 import { settleAttempt, settleFailed } from "./settle-attempt.ts";
 import { engineFor, keyOf, type LiveBatch, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
 import { moveTask } from "./task-bookkeeping.ts";
+import { deliverAgain, finishWorkspace, prepareWorkspace } from "./task-workspace.ts";
 
 // Starting an attempt (lease, attempt row, prompt, session carried over) and running it on the
 // engine under the task's time limit; what happens after is settling's job.
@@ -14,8 +15,10 @@ import { moveTask } from "./task-bookkeeping.ts";
 export function launchAttempt(core: SupervisorCore, task: LiveTask): void {
   const { config, store, clock } = core.deps;
   const engine = engineFor(core, task.spec);
-  const kind: AttemptKind =
-    task.pendingKind ?? (task.freshAttempts > 0 && task.model !== task.spec.model ? "escalation" : "fresh");
+  const kind: AttemptKind = deliveryPending(core, task)
+    ? "delivery"
+    : (task.pendingKind ??
+      (task.freshAttempts > 0 && task.model !== task.spec.model ? "escalation" : "fresh"));
   const isFresh = kind === "fresh" || kind === "escalation";
   const freshAttempts = isFresh ? task.freshAttempts + 1 : task.freshAttempts;
   moveTask(core, task, "running", undefined, {
@@ -41,7 +44,7 @@ export function launchAttempt(core: SupervisorCore, task: LiveTask): void {
   const server = isFresh ? carried?.server : task.sessionServer;
   runAttempt(core, task, attemptId, clock.now(), {
     prompt,
-    mode: "prompt",
+    mode: kind === "delivery" ? "deliver" : "prompt",
     ...(sessionId ? { sessionId } : {}),
     ...(server ? { server } : {}),
   });
@@ -53,7 +56,7 @@ export function runAttempt(
   task: LiveTask,
   attemptId: string,
   startedAt: number,
-  how: { prompt: string; mode: "prompt" | "follow"; sessionId?: string; server?: string },
+  how: { prompt: string; mode: "prompt" | "follow" | "deliver"; sessionId?: string; server?: string },
 ): void {
   const { config, store, clock } = core.deps;
   const engine = engineFor(core, task.spec);
@@ -69,21 +72,44 @@ export function runAttempt(
     }
   }, remaining);
   const id = keyOf(task.key);
-  const run = engine
-    .runAttempt({
+  const structured = config.outcome === "structured";
+  // A task with a worktree gets it ready first and its work committed after; others go straight on.
+  const ran =
+    how.mode === "deliver"
+      ? deliverAgain(core, task)
+      : task.spec.workspace && core.deps.workspaces
+        ? prepareWorkspace(core, task)
+            .then((prepared) => ("result" in prepared ? prepared.result : runOnEngine(prepared.dir)))
+            .then((result) => finishWorkspace(core, task, result, structured))
+        : runOnEngine(task.spec.dir);
+  const run = ran
+    .then((result) => settleAttempt(core, task, attemptId, startedAt, result))
+    .catch((error: unknown) => settleFailed(core, task, attemptId, startedAt, error))
+    // Even the fallback can fail (the batch's end cannot be written): a warning, never a rejection.
+    .catch((error: unknown) => core.warn("attempt_settle", error, task.key.taskId))
+    .finally(() => {
+      timer.cancel();
+      delete task.controller;
+      core.running.delete(id);
+      core.kick();
+    });
+  core.running.set(id, run);
+
+  function runOnEngine(dir: string) {
+    return engine.runAttempt({
       batchId: task.key.batchId,
       taskId: task.key.taskId,
       attemptId,
       prompt: how.prompt,
       title: task.spec.title,
-      dir: task.spec.dir,
+      dir,
       model: task.model,
       ...(task.spec.agent ? { agent: task.spec.agent } : {}),
       ...(task.spec.system ? { system: task.spec.system } : {}),
       files: how.mode === "prompt" && !how.sessionId ? task.spec.files : [],
       ...(how.sessionId ? { sessionId: how.sessionId } : {}),
       ...(how.server ? { server: how.server } : {}),
-      mode: how.mode,
+      mode: how.mode === "follow" ? "follow" : "prompt",
       startedAt,
       ...(config.outcome === "structured" ? { reportSchema: agentReportJsonSchema() } : {}),
       parkRateLimitAfterMs: config.parkRateLimitAfter,
@@ -112,16 +138,12 @@ export function runAttempt(
               ),
           }
         : {}),
-    })
-    .then((result) => settleAttempt(core, task, attemptId, startedAt, result))
-    .catch((error: unknown) => settleFailed(core, task, attemptId, startedAt, error))
-    // Even the fallback can fail (the batch's end cannot be written): a warning, never a rejection.
-    .catch((error: unknown) => core.warn("attempt_settle", error, task.key.taskId))
-    .finally(() => {
-      timer.cancel();
-      delete task.controller;
-      core.running.delete(id);
-      core.kick();
     });
-  core.running.set(id, run);
+  }
+}
+
+/** A `retry --deliver` was asked for: the next attempt only delivers the branch again. */
+function deliveryPending(core: SupervisorCore, task: LiveTask): boolean {
+  if (!task.spec.workspace) return false;
+  return core.deps.store.workspaces.get(task.key.batchId, task.key.taskId)?.delivery?.state === "pending";
 }

@@ -1,5 +1,6 @@
 import { isFinal } from "../core/task-states.ts";
 import { type CapacityReading, computeCapacity, fitsCaps } from "./capacity.ts";
+import { footprintClash, noteFootprintWait } from "./footprint-wait.ts";
 import { launchAttempt } from "./launch-attempt.ts";
 import { activeLimits } from "./provider-limit-events.ts";
 import { keyOf, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
@@ -32,6 +33,11 @@ export function tick(core: SupervisorCore): void {
       if (free <= 0) break;
       if (fitsCaps(config.capacity, runningShape, { dir: task.spec.dir, model: task.model }, limits))
         continue;
+      const clash = footprintClash(task, runningTasks);
+      if (clash) {
+        noteFootprintWait(core, task, clash);
+        continue;
+      }
       const gap = core.stagger.next(now, runningShape.length);
       if (gap.notBefore > now) {
         wakeAt = Math.min(wakeAt, gap.notBefore);
@@ -47,6 +53,8 @@ export function tick(core: SupervisorCore): void {
         running: runningShape.length,
       });
       runningShape.push({ dir: task.spec.dir, model: task.model });
+      runningTasks.push(task);
+      delete task.waitingFor;
       launchAttempt(core, task);
       free--;
     }

@@ -9,6 +9,7 @@ import type { EngineRegistry } from "../engines/registry.ts";
 import type { DependencyGraph } from "../queue/dependency-graph.ts";
 import type { LaunchOrder, Strategy } from "../queue/strategy.ts";
 import type { AttemptKind, Store, TaskKey } from "../store/store.ts";
+import type { TaskWorkspaces } from "../workspace/task-workspaces.ts";
 import { ProviderLimits } from "./provider-limits.ts";
 import { LaunchStagger } from "./stagger.ts";
 
@@ -29,6 +30,8 @@ export interface SupervisorDeps {
   /** Which batches this supervisor runs: `daemon`, or `run:<id>` for one `drover run`. */
   owner: string;
   random?: () => number;
+  /** Git worktrees for tasks that name a `repo` (without it, such tasks run in the repository itself). */
+  workspaces?: TaskWorkspaces;
   /**
    * Puts an agent's permission request to a person (the attention inbox) and resolves with their
    * answer; `signal` aborts when the question is withdrawn. Without it, `opencode.onPermission:
@@ -64,6 +67,8 @@ export interface LiveTask {
   sessionServer?: string;
   runAt?: number;
   controller?: AbortController;
+  /** Why this ready task waits for another on the same repository (overlapping footprints). */
+  waitingFor?: string;
 }
 
 export interface LiveBatch {

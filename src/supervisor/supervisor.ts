@@ -1,5 +1,6 @@
-import { DroverError } from "../core/errors.ts";
+import { DroverError, type InputIssue } from "../core/errors.ts";
 import { every } from "../core/every.ts";
+import type { TaskSpec } from "../core/task-spec.ts";
 import type { AttemptStop } from "../engines/contract.ts";
 import type { TaskKey } from "../store/store.ts";
 import { adoptOrphanBatch, recoverOwnWork } from "./recover-attempts.ts";
@@ -101,6 +102,32 @@ export class Supervisor {
   retryTask(key: TaskKey): void {
     requeueFinishedTask(this.#core, key);
     this.#core.kick();
+  }
+
+  /**
+   * `retry --deliver`: a task that failed only in its delivery (push, pull request, merge, gate) is
+   * queued again to deliver its branch once more, without running the agent.
+   */
+  retryDelivery(key: TaskKey): void {
+    const { store, clock } = this.#core.deps;
+    const record = store.getTask(key);
+    const workspace = store.workspaces.get(key.batchId, key.taskId);
+    if (!record || !workspace) throw new DroverError("not_found", `no task ${keyOf(key)} with a worktree`);
+    if (record.state !== "failed" || workspace.delivery?.state !== "failed")
+      throw new DroverError(
+        "conflict",
+        `task ${keyOf(key)} is ${record.state}${workspace.delivery ? ` (delivery ${workspace.delivery.state})` : ""}; only a task whose delivery failed can be delivered again`,
+      );
+    store.workspaces.delivered(key, { ...workspace.delivery, state: "pending", at: clock.now() });
+    requeueFinishedTask(this.#core, key);
+    this.#core.kick();
+  }
+
+  /** Problems with tasks' repositories (not a git repository, unknown base, dirty tree), before anything is stored. */
+  checkWorkspaces(specs: readonly TaskSpec[], source: string): Promise<InputIssue[]> {
+    const workspaces = this.#core.deps.workspaces;
+    if (!workspaces || !specs.some((spec) => spec.workspace)) return Promise.resolve([]);
+    return workspaces.check(specs, source);
   }
 
   status(): SupervisorStatus {

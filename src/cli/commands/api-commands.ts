@@ -70,15 +70,42 @@ export function registerApiCommands(program: Command, context: CliContext): void
         "Run a failed, blocked, timed-out or cancelled task again (BATCH/TASK), or every failed, " +
           "timed-out and cancelled task of a batch (BATCH); the tasks they blocked come back with them",
       )
-      .argument("<id>", "BATCH or BATCH/TASK"),
-  ).action(async (id: string, flags: StateFlags) => {
+      .argument("<id>", "BATCH or BATCH/TASK")
+      .option(
+        "--deliver",
+        "Only deliver again the branch of a task whose delivery (push, pull request, merge) failed, without running the agent",
+      ),
+  ).action(async (id: string, flags: StateFlags & { deliver?: boolean }) => {
     const { batchId, taskId } = parseTaskRef(id);
     const api = client(flags);
     const retry = (task: string) =>
       api.request(
         "POST",
-        `/v1/batches/${encodeURIComponent(batchId)}/tasks/${encodeURIComponent(task)}/retry`,
+        `/v1/batches/${encodeURIComponent(batchId)}/tasks/${encodeURIComponent(task)}/${flags.deliver ? "deliver" : "retry"}`,
       );
+    if (flags.deliver && !taskId) {
+      const results = BatchResults.parse(
+        await api.request<unknown>("GET", `/v1/batches/${encodeURIComponent(batchId)}`),
+      );
+      const chosen = results.tasks
+        .filter((task) => task.status === "failed" && task.workspace?.delivery?.state === "failed")
+        .map((task) => task.id);
+      for (const task of chosen) await retry(task);
+      output(
+        context,
+        flags,
+        { ok: true, batchId, delivering: chosen },
+        chosen.length
+          ? `${batchId}: delivering again ${chosen.join(", ")}`
+          : `${batchId}: nothing to deliver again (no task whose delivery failed)`,
+      );
+      return;
+    }
+    if (flags.deliver && taskId) {
+      await retry(taskId);
+      output(context, flags, { ok: true, batchId, taskId, delivering: [taskId] }, `${id}: delivering again`);
+      return;
+    }
     if (taskId) {
       await retry(taskId);
       output(context, flags, { ok: true, batchId, taskId, retried: [taskId] }, `${id} queued again`);

@@ -46,6 +46,8 @@ export function describeEvent(event: DroverEvent): string {
         return `inbox ${event.itemId} (${event.kind}): ${event.title}`;
       case "inbox.answered":
         return `inbox ${event.itemId} (${event.kind}) ${event.state}${event.by ? ` by ${event.by}` : ""}`;
+      case "workspace":
+        return `${event.action}${event.branch ? ` ${event.branch}` : ""}${event.commit ? ` @ ${event.commit.slice(0, 10)}` : ""}${event.detail ? `: ${event.detail}` : ""}`;
       case "warning":
         return `warning ${event.code}: ${event.message}`;
     }

@@ -4,6 +4,7 @@ import { runnersMemoryMailSchema } from "./0003-runners-memory-mail.ts";
 import { retryBudgetSchema } from "./0004-retry-budget.ts";
 import { attemptTranscriptSchema } from "./0005-attempt-transcript.ts";
 import { inboxSchema } from "./0006-inbox.ts";
+import { workspacesSchema } from "./0007-workspaces.ts";
 
 /** Numbered migrations, applied in order, each once; never edit one that has shipped. */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
@@ -13,4 +14,5 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 4, name: "retry-budget", sql: retryBudgetSchema },
   { version: 5, name: "attempt-transcript", sql: attemptTranscriptSchema },
   { version: 6, name: "inbox", sql: inboxSchema },
+  { version: 7, name: "workspaces", sql: workspacesSchema },
 ];
