@@ -5,6 +5,7 @@ import { droverVersion } from "../core/version.ts";
 import { registerApiCommands } from "./commands/api-commands.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerDaemonCommand } from "./commands/daemon.ts";
+import { registerDecomposeCommand } from "./commands/decompose.ts";
 import { registerInboxCommand } from "./commands/inbox.ts";
 import { registerInitCommand } from "./commands/init.ts";
 import { registerLogsCommand } from "./commands/logs.ts";
@@ -18,6 +19,7 @@ import { registerStatusCommand } from "./commands/status.ts";
 import { registerTaskViewCommands } from "./commands/task-views.ts";
 import { registerWaitCommand } from "./commands/wait.ts";
 import { registerWorkerCommand } from "./commands/worker.ts";
+import { registerWorkspaceCommands } from "./commands/workspace.ts";
 import type { CliContext } from "./context.ts";
 import { exitCodeFor, exitCodes } from "./exit-codes.ts";
 
@@ -36,6 +38,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   const scoped: CliContext = { ...context, setExitCode: (code) => (exitCode = code) };
   registerRunCommand(program, scoped);
   registerPlanCommand(program, scoped);
+  registerDecomposeCommand(program, scoped);
   registerDaemonCommand(program, scoped);
   registerWorkerCommand(program, scoped);
   registerApiCommands(program, scoped);
@@ -47,6 +50,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerMemoryCommands(program, scoped);
   registerMailCommands(program, scoped);
   registerInboxCommand(program, scoped);
+  registerWorkspaceCommands(program, scoped);
   registerMockModelCommand(program, scoped);
   registerInitCommand(program, scoped);
   registerCompletionCommand(program, scoped);

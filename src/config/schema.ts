@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
+import { DecomposeSettings } from "./decompose-settings.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 import { WatchdogSettings } from "./watchdog-settings.ts";
 import { RepoSettings, WorkspaceSettings } from "./workspace-settings.ts";
@@ -95,6 +96,9 @@ export const DroverConfig = z.strictObject({
     .describe(
       'Model tiers, cheapest first, e.g. [["p/small"], ["p/large"]]; a "capability limit" block escalates to the next tier.',
     ),
+  decompose: DecomposeSettings.default(() => DecomposeSettings.parse({})).describe(
+    "Splitting a brief into subtasks with dependencies (`drover decompose`, `decompose: true` on a task).",
+  ),
   parkRateLimitAfter: durationSchema
     .default(5_000)
     .describe(

@@ -20,6 +20,8 @@ export interface TaskDocument {
   strategy?: "depth-first" | "breadth-first";
   /** Task id → idempotency key, for the tasks that have one. */
   idempotencyKeys: Map<string, string>;
+  /** Ids of the tasks marked `decompose: true` (split into subtasks before dispatch); absent when none. */
+  decompose?: Set<string>;
 }
 
 /** Reads a task file into a document; relative dirs resolve against the file's folder. */
@@ -51,7 +53,13 @@ export function parseTaskDocument(raw: unknown, source: string, defaults: TaskDe
   if (issues.length > 0 || !parsed.success) throw badInput("bad_input", dedupeIssues(issues));
   const idempotencyKeys = new Map<string, string>();
   for (const task of file.tasks) if (task.idempotencyKey) idempotencyKeys.set(task.id, task.idempotencyKey);
-  return { specs, ...(file.strategy ? { strategy: file.strategy } : {}), idempotencyKeys };
+  const decompose = new Set(file.tasks.filter((task) => task.decompose).map((task) => task.id));
+  return {
+    specs,
+    ...(file.strategy ? { strategy: file.strategy } : {}),
+    idempotencyKeys,
+    ...(decompose.size > 0 ? { decompose } : {}),
+  };
 }
 
 /** Every problem once (the schema and a later check may both find it), in the order of the tasks. */

@@ -72,6 +72,12 @@ export const TaskEntry = z.strictObject({
     .optional()
     .describe("Submitting a task with a key that already exists creates nothing new (daemon submissions)."),
   dependsOn: z.array(z.string()).optional().describe("Ids that must succeed before this task starts."),
+  decompose: z
+    .boolean()
+    .optional()
+    .describe(
+      "Split the task with the decomposition model before it runs: its subtasks (ids dotted under this one) take its place.",
+    ),
   ...sharedFields,
 });
 export type TaskEntry = z.infer<typeof TaskEntry>;

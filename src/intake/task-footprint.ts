@@ -7,7 +7,7 @@ import path from "node:path";
 
 /** A token that looks like a file path: has a folder separator or a file extension. */
 const pathLike = /^(?:\.{0,2}\/)?[\w@.+-]+(?:\/[\w@.+-]+)*\/?$/;
-const extension = /\.[A-Za-z0-9]{1,8}$/;
+const extension = /\.[A-Za-z][A-Za-z0-9]{0,7}$/;
 
 /** `touches` plus the repository paths named in the prompt and the attached files, without duplicates. */
 export function taskFootprint(input: {

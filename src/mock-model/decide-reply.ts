@@ -1,5 +1,6 @@
 import { type Directive, parseDirectives } from "./directives.ts";
 import { type ChatRequest, textOf } from "./openai-types.ts";
+import { briefOf, decompositionAsked, outlineOf, scriptedDecomposition } from "./scripted-decomposition.ts";
 
 /** What the scripted model does for one request. */
 export type ScriptedReply =
@@ -40,7 +41,11 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
 
   const lastUser = messages.findLastIndex((m) => m.role === "user");
   const userText = lastUser >= 0 ? textOf(messages[lastUser]?.content) : "";
-  const parsed = parseDirectives(userText);
+  // A decomposition request reads only the brief's own text: directives inside its list items
+  // belong to those parts (they run when the parts do).
+  const decomposition = decompositionAsked(request.tools);
+  const outline = decomposition ? outlineOf(briefOf(userText)) : undefined;
+  const parsed = parseDirectives(outline ? outline.scope : userText);
   if (parsed.problems.length > 0) {
     return plan(
       { kind: "error", status: 400, message: `scripted model: bad directive ${parsed.problems.join("; ")}` },
@@ -83,7 +88,9 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
 
   const after = messages.slice(lastUser + 1);
   const toolTurnsDone = after.filter((m) => m.role === "assistant" && (m.tool_calls?.length ?? 0) > 0).length;
-  const tools = directives.filter((d): d is Extract<Directive, { kind: "tool" }> => d.kind === "tool");
+  const tools = outline
+    ? []
+    : directives.filter((d): d is Extract<Directive, { kind: "tool" }> => d.kind === "tool");
   const next = tools[toolTurnsDone];
   if (next) {
     if (!toolNames.includes(next.name)) {
@@ -100,10 +107,12 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
   }
 
   if (toolNames.includes("StructuredOutput") && !find("no-report")) {
-    const structured = find("structured");
+    const structured = outline ? find("decomposition") : find("structured");
     const value = structured
       ? structured.value
-      : { outcome: "complete", summary: replyText(parsed.plainText, directives) };
+      : outline && decomposition
+        ? scriptedDecomposition(outline, decomposition.max, find("atomic") !== undefined)
+        : { outcome: "complete", summary: replyText(parsed.plainText, directives) };
     const args = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : { value };
     return {
       ...base,

@@ -17,7 +17,11 @@ type DirectiveBody =
   | { kind: "slow"; ms: number }
   | { kind: "delay"; ms: number }
   | { kind: "tokens"; input: number; output: number }
-  | { kind: "no-report" };
+  | { kind: "no-report" }
+  /** Decomposition requests only: classify the brief atomic even when it lists parts. */
+  | { kind: "atomic" }
+  /** Decomposition requests only: answer with exactly this report. */
+  | { kind: "decomposition"; value: unknown };
 
 export interface ParsedDirectives {
   directives: Directive[];
@@ -49,6 +53,12 @@ function parseOne(name: string, rest: string, raw: string): DirectiveBody | stri
   switch (name) {
     case "no-report":
       return { kind: "no-report" };
+    case "atomic":
+      return { kind: "atomic" };
+    case "decomposition": {
+      const json = parseJson(rest);
+      return json === undefined ? "needs valid JSON" : { kind: "decomposition", value: json };
+    }
     case "reply":
       return { kind: "reply", text: expandEscapes(rest) };
     case "bash":

@@ -28,6 +28,8 @@ export interface ServerDeps {
   token: string;
   /** Validates a submitted task document (the task-file shape) into specs. */
   parseTasks: (body: unknown) => TaskDocument;
+  /** Replaces the tasks marked `decompose: true` by their subtasks (model calls); without it they are refused. */
+  decomposeTasks?: (document: TaskDocument) => Promise<TaskDocument>;
   /** Runners, memory and mailbox routes, when given. */
   agents?: Parameters<typeof addAgentRoutes>[1];
   /** The attention inbox routes, when given. */
@@ -106,8 +108,11 @@ export function createServer(deps: ServerDeps): Hono {
       string,
       unknown
     >;
-    const document = deps.parseTasks(tasks);
-    await checkTaskModels(deps.engine, document.specs, "request", deps.supervisor);
+    const parsed = deps.parseTasks(tasks);
+    await checkTaskModels(deps.engine, parsed.specs, "request", deps.supervisor);
+    if (parsed.decompose && !deps.decomposeTasks)
+      throw new DroverError("bad_input", "decompose: true is not available on this server");
+    const document = deps.decomposeTasks ? await deps.decomposeTasks(parsed) : parsed;
     const result = deps.supervisor.submit({
       specs: document.specs,
       source: typeof source === "string" ? source : "api",

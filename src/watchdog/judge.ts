@@ -30,9 +30,15 @@ export interface ToolObservation {
   startedAt: number;
   /** The command, for bash. */
   command?: string;
-  /** Bytes of output so far, and when that last grew. */
+  /** Bytes of output so far as OpenCode shows it, and when that last grew. */
   outputBytes: number;
   outputAt: number;
+  /**
+   * Bytes its process tree wrote so far (to the output pipe, files or anywhere; undefined: not
+   * read), and when that last grew. Seen when OpenCode's view of the output does not grow.
+   */
+  wroteBytes?: number;
+  wroteAt?: number;
   /** CPU ms of its process tree so far (undefined: no process found), and when that last grew. */
   cpuMs?: number;
   cpuAt?: number;
@@ -48,7 +54,7 @@ export interface Verdict {
 
 /**
  * The one policy table: each liveness state has its budget and its remedy. Slow but steady work is
- * never judged: a stream that keeps sending bytes, a tool whose output or CPU keeps growing.
+ * never judged: a stream that keeps sending bytes, a tool whose output, writes or CPU keep growing.
  */
 export function judgeAttempt(settings: WatchdogSettings, seen: AttemptObservation): Verdict | undefined {
   const { now } = seen;
@@ -110,6 +116,8 @@ function judgeTool(settings: WatchdogSettings, tool: ToolObservation, now: numbe
     startedAt: tool.startedAt,
     outputBytes: tool.outputBytes,
     outputAt: tool.outputAt,
+    ...(tool.wroteBytes !== undefined ? { wroteBytes: tool.wroteBytes } : {}),
+    ...(tool.wroteAt !== undefined ? { wroteAt: tool.wroteAt } : {}),
     ...(tool.cpuMs !== undefined ? { cpuMs: tool.cpuMs } : {}),
     ...(tool.cpuAt !== undefined ? { cpuAt: tool.cpuAt } : {}),
   };
@@ -123,13 +131,18 @@ function judgeTool(settings: WatchdogSettings, tool: ToolObservation, now: numbe
       evidence,
     };
   }
-  const lastSign = Math.max(tool.startedAt, tool.outputAt, tool.cpuAt ?? 0);
+  const lastSign = Math.max(tool.startedAt, tool.outputAt, tool.wroteAt ?? 0, tool.cpuAt ?? 0);
   if (now - lastSign < settings.toolIdle) return undefined;
-  const cpu = tool.cpuMs === undefined ? "no process found" : `no CPU for ${formatDuration(now - lastSign)}`;
+  const quietFor = (at: number | undefined) => formatDuration(now - Math.max(tool.startedAt, at ?? 0));
+  const signs = [
+    `no output for ${quietFor(tool.outputAt)}`,
+    ...(tool.wroteBytes !== undefined ? [`no writes for ${quietFor(tool.wroteAt)}`] : []),
+    tool.cpuMs === undefined ? "no process found" : `no CPU for ${quietFor(tool.cpuAt)}`,
+  ];
   return {
     state: "tool_hung",
     remedy: "kill_tool",
-    message: `${what} hung: no output for ${formatDuration(now - Math.max(tool.startedAt, tool.outputAt))}, ${cpu}: killed`,
+    message: `${what} hung: ${signs.join(", ")}: killed`,
     evidence,
   };
 }

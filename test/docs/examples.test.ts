@@ -77,11 +77,14 @@ describe("documentation examples run as written", () => {
       writeFileSync(file, example.code);
       // Lay out the directories and files the example refers to, as the user's repository has them.
       const document = parseYaml(example.code) as {
-        defaults?: { dir?: string; files?: string[] };
-        tasks: { dir?: string; files?: string[] }[];
+        defaults?: { dir?: string; repo?: string; files?: string[] };
+        tasks: { dir?: string; repo?: string; files?: string[] }[];
       };
       for (const task of document.tasks) {
-        const taskDir = path.resolve(dir, task.dir ?? document.defaults?.dir ?? ".");
+        // A task on a repository works in it unless it names a dir (plan checks folders, not git).
+        const repoDir = task.repo ?? document.defaults?.repo;
+        if (repoDir) mkdirSync(path.resolve(dir, repoDir), { recursive: true });
+        const taskDir = path.resolve(dir, task.dir ?? document.defaults?.dir ?? repoDir ?? ".");
         mkdirSync(taskDir, { recursive: true });
         for (const attached of task.files ?? document.defaults?.files ?? []) {
           mkdirSync(path.dirname(path.resolve(taskDir, attached)), { recursive: true });

@@ -155,7 +155,11 @@ function submitBody(file: string | undefined, flags: SubmitFlags, context: CliCo
   return {
     source,
     ...(document.strategy ? { strategy: document.strategy } : {}),
-    tasks: document.specs.map((spec) => taskBody(spec, document.idempotencyKeys.get(spec.id))),
+    tasks: document.specs.map((spec) => ({
+      ...taskBody(spec, document.idempotencyKeys.get(spec.id)),
+      // The daemon splits marked tasks with its own engine.
+      ...(document.decompose?.has(spec.id) ? { decompose: true } : {}),
+    })),
   };
 }
 

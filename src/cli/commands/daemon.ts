@@ -3,8 +3,10 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { Command } from "commander";
 import { createApp } from "../../app.ts";
+import { decomposeModel } from "../../config/decompose-settings.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput, DroverError } from "../../core/errors.ts";
+import { decomposeMarkedTasks } from "../../decompose/decompose-marked-tasks.ts";
 import { checkRedisReachable, parseRedisUrl } from "../../fleet/redis-target.ts";
 import { parseTaskDocument } from "../../intake/read-task-file.ts";
 import { eventLogger } from "../../logging/event-log.ts";
@@ -131,7 +133,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     err: context.stderr,
   });
   context.bus.subscribe(eventLogger(log));
-  const models = [config.model, ...config.modelTiers.flat()];
+  const models = [config.model, ...config.modelTiers.flat(), decomposeModel(config)];
   const app = await createApp({ loaded, env: context.env, models, bus: context.bus, owner: "daemon" });
   await app.supervisor.start();
   const api = createServer({
@@ -161,6 +163,8 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
         ...(config.agent ? { agent: config.agent } : {}),
         baseDir: context.cwd,
       }),
+    decomposeTasks: (document) =>
+      decomposeMarkedTasks({ document, engine: app.engine, config, stateDir, source: "request" }),
   });
   const { server, url } = await new Promise<{ server: ReturnType<typeof serve>; url: string }>(
     (resolve, reject) => {

@@ -19,6 +19,8 @@ export interface RunViaDaemonInput {
   source: string;
   strategy?: string;
   idempotencyKeys?: ReadonlyMap<string, string>;
+  /** Tasks marked `decompose: true`: the daemon splits them. */
+  decompose?: ReadonlySet<string>;
   outFile: string;
   progress: TtyProgress | undefined;
   flags: StateFlags;
@@ -46,7 +48,10 @@ export async function runViaDaemon(input: RunViaDaemonInput, context: CliContext
     ...(input.strategy ? { strategy: input.strategy } : {}),
     // The tasks were checked here, secrets scan and its overrides included.
     defaults: { allowSecrets: true },
-    tasks: input.specs.map((spec) => taskBody(spec, input.idempotencyKeys?.get(spec.id))),
+    tasks: input.specs.map((spec) => ({
+      ...taskBody(spec, input.idempotencyKeys?.get(spec.id)),
+      ...(input.decompose?.has(spec.id) ? { decompose: true } : {}),
+    })),
   });
   const { batchId } = submitted;
   if (progress) progress.note(`drover: ${batchId} on the daemon`);

@@ -5,6 +5,7 @@ import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput } from "../../core/errors.ts";
 import type { TaskSpec } from "../../core/task-spec.ts";
+import { decompositionModels } from "../../decompose/decompose-marked-tasks.ts";
 import type { AttemptStop } from "../../engines/contract.ts";
 import { readTaskDocument } from "../../intake/read-task-file.ts";
 import type { Strategy } from "../../queue/strategy.ts";
@@ -19,6 +20,7 @@ import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
 import { promptTaskSpecs } from "./prompt-tasks.ts";
 import { findResumableBatch, readBatchForResume } from "./resume.ts";
+import { decomposeForRun } from "./run-decompose.ts";
 import { runViaDaemon } from "./run-via-daemon.ts";
 
 interface RunFlags {
@@ -108,7 +110,8 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   const read: ReadTasks = flags.resumeBatch
     ? readBatchForResume(loaded, flags.resumeBatch)
     : readTasks(file, flags, defaults, context.cwd);
-  const { specs, source, strategy, idempotencyKeys } = read;
+  const { source, strategy, idempotencyKeys } = read;
+  let { specs } = read;
   const resumable = file && !flags.resumeBatch ? findResumableBatch(loaded, source) : undefined;
   if (flags.resume && !resumable) {
     throw badInput("bad_input", [
@@ -130,7 +133,8 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   const unsubscribe = context.bus.subscribe(
     progress ? (event) => progress.handle(event) : jsonLinesWriter((line) => context.stdout.write(line)),
   );
-  progress?.addTasks(specs.map((spec) => spec.id));
+  // Tasks marked `decompose: true` show as their subtasks, once they are known.
+  progress?.addTasks(specs.filter((spec) => !read.decompose?.has(spec.id)).map((spec) => spec.id));
   const daemon = flags.local || resumeBatch ? undefined : DaemonClient.find(loaded.stateDir);
   if (daemon) {
     progress?.start();
@@ -142,6 +146,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
           source,
           ...(strategy ? { strategy } : {}),
           idempotencyKeys,
+          ...(read.decompose ? { decompose: read.decompose } : {}),
           outFile,
           progress,
           flags,
@@ -175,11 +180,26 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   };
   const removeSignals = context.onSignals(onSignal);
 
-  const models = [...new Set(specs.map((spec) => spec.model))];
+  const models = [...new Set([...specs.map((spec) => spec.model), ...decompositionModels(read, config)])];
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
     app = await createApp({ loaded, env: context.env, models, bus: context.bus });
     if (controller.signal.aborted) return exitCodes.interrupted;
+    if (read.decompose) {
+      const split = await decomposeForRun({
+        specs,
+        marked: read.decompose,
+        engine: app.engine,
+        config,
+        stateDir: loaded.stateDir,
+        source,
+        progress,
+        signal: controller.signal,
+        context,
+      });
+      if (!split) return exitCodes.interrupted;
+      specs = split;
+    }
     progress?.note(`drover: ${specs.length} tasks, up to ${config.capacity.maxWorkers} at once`);
     await app.supervisor.start();
     const { supervisor } = app;
@@ -240,6 +260,8 @@ interface ReadTasks {
   source: string;
   strategy?: Strategy;
   idempotencyKeys?: ReadonlyMap<string, string>;
+  /** Tasks marked `decompose: true`, split into subtasks once the engine runs. */
+  decompose?: ReadonlySet<string>;
 }
 
 function readTasks(
@@ -261,6 +283,7 @@ function readTasks(
       source,
       ...(document.strategy ? { strategy: document.strategy } : {}),
       idempotencyKeys: document.idempotencyKeys,
+      ...(document.decompose ? { decompose: document.decompose } : {}),
     };
   }
   if (!flags.prompt || flags.prompt.length === 0) {

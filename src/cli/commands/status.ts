@@ -1,12 +1,16 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { z } from "zod";
 import { DroverError } from "../../core/errors.ts";
 import { isFinal } from "../../core/task-states.ts";
+import { measureDiskUse } from "../../workspace/disk-use.ts";
+import { workspacePaths } from "../../workspace/workspace-paths.ts";
 import type { CliContext } from "../context.ts";
+import { formatBytes } from "../render/format.ts";
 import { describeLiveness, describeWatchdog } from "../render/liveness.ts";
 import { formatCounts } from "../render/task-table.ts";
 import { type BatchSource, withSource } from "./batch-source.ts";
-import { addStateOptions, output, type StateFlags } from "./state-helpers.ts";
+import { addStateOptions, loadFor, output, type StateFlags } from "./state-helpers.ts";
 
 /** The parts of the daemon's `GET /v1/status` that `drover status` prints (the rest is passed on). */
 const DaemonStatus = z.looseObject({
@@ -63,6 +67,10 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
             ...fleetLines(daemon.fleet),
           ]
         : [`daemon: not running for ${source.stateDir} (start one with \`drover daemon\`)`];
+      const { root } = workspacePaths(loadFor(flags, context));
+      const worktrees = existsSync(root) ? await measureDiskUse(root) : undefined;
+      if (worktrees)
+        lines.push(`worktrees: ${formatBytes(worktrees.bytes)} under ${root} (drover workspace ls)`);
       lines.push(batches.length ? "batches:" : "batches: none yet");
       const now = Date.now();
       for (const batch of batches) {
@@ -76,7 +84,17 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
           );
         }
       }
-      output(context, flags, { daemon: source.daemon?.url ?? null, ...daemon, batches }, lines.join("\n"));
+      output(
+        context,
+        flags,
+        {
+          daemon: source.daemon?.url ?? null,
+          ...daemon,
+          worktrees: { root, diskBytes: worktrees?.bytes ?? 0 },
+          batches,
+        },
+        lines.join("\n"),
+      );
     });
   });
 }

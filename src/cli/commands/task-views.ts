@@ -93,6 +93,7 @@ function showView(
       ...taskResult(task, attempts),
       ...(line?.liveness ? { liveness: line.liveness } : {}),
       ...(line?.watchdog ? { watchdog: line.watchdog } : {}),
+      ...(line?.workspace ? { workspace: line.workspace, filesChanged: line.filesChanged } : {}),
     },
     ...(sessionId
       ? {

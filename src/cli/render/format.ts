@@ -41,3 +41,11 @@ export function table(rows: string[][]): string {
     )
     .join("\n");
 }
+
+/** A byte count for people: 512 B, 3.2 KB, 41.0 MB, 1.2 GB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}

@@ -1,6 +1,7 @@
 import { formatDuration } from "../../core/duration.ts";
 import type { WatchdogEvidence } from "../../core/liveness.ts";
 import type { LivenessView, WatchdogActionView } from "../../supervisor/batch-results.ts";
+import { formatBytes } from "./format.ts";
 
 /** `in_tool bash for 2m10s (output 3.2 KB 4s ago, CPU 1.2s)`: the state, since when, and why. */
 export function describeLiveness(view: LivenessView, now: number): string {
@@ -32,10 +33,4 @@ export function describeWatchdog(actions: readonly WatchdogActionView[] | undefi
   return `watchdog: ${actions.map((a) => `${a.state} → ${a.remedy}`).join("; ")}`;
 }
 
-function bytes(n: number): string {
-  return n < 1024
-    ? `${n} B`
-    : n < 1024 * 1024
-      ? `${(n / 1024).toFixed(1)} KB`
-      : `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
+const bytes = formatBytes;

@@ -35,6 +35,7 @@ export function renderTaskDetail(view: TaskShow): string {
     ...(task.outcome ? field("outcome", `${task.outcome.outcome}: ${task.outcome.summary}`) : []),
     ...field("files", totals.filesChanged.length ? totals.filesChanged.join(", ") : "none changed"),
   ];
+  if (totals.workspace) lines.push("", ...workspaceLines(totals.workspace));
   if (totals.watchdog?.length) {
     lines.push("", "watchdog:");
     for (const action of totals.watchdog)
@@ -85,4 +86,29 @@ export function renderTaskDetail(view: TaskShow): string {
 
 function field(name: string, value: string): string[] {
   return [`${`${name}:`.padEnd(9)}${value}`];
+}
+
+/** The task's worktree, branch, what it holds against its base, and how it was delivered. */
+function workspaceLines(workspace: NonNullable<TaskResult["workspace"]>): string[] {
+  const stat = workspace.diffStat;
+  const lines = [
+    `branch ${workspace.branch} (from ${workspace.base.slice(0, 10)}${workspace.head ? `, head ${workspace.head.slice(0, 10)}` : ""})`,
+    ...field("worktree", workspace.path),
+    ...(stat ? field("changes", `${stat.files} file(s), +${stat.insertions} −${stat.deletions}`) : []),
+  ];
+  for (const commit of workspace.commits)
+    lines.push(`  ${commit.sha.slice(0, 10)} ${oneLine(commit.subject, 100)}`);
+  const delivery = workspace.delivery;
+  if (delivery) {
+    const how =
+      delivery.state === "failed"
+        ? `failed: ${oneLine(delivery.message ?? "", 160)} (drover retry --deliver tries again)`
+        : delivery.pr
+          ? `pull request #${delivery.pr.number}${delivery.pr.draft ? " (draft)" : ""} ${delivery.pr.url}`
+          : delivery.mergeCommit
+            ? `merged into ${delivery.target ?? "the target"} as ${delivery.mergeCommit.slice(0, 10)}`
+            : delivery.state;
+    lines.push(...field("delivery", `${delivery.mode}: ${how}`));
+  }
+  return lines;
 }

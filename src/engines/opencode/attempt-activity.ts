@@ -2,11 +2,14 @@ import type { Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
 import type { WatchdogEvidence } from "../../core/liveness.ts";
 import type { AttemptObservation, ToolObservation } from "../../watchdog/judge.ts";
 import type { ServerSignal } from "./opencode-server.ts";
+import type { ToolUsage } from "./tool-processes.ts";
 
 /**
  * The watchdog's view of one session's turn, kept from its event stream: when the prompt went out,
  * when the latest model request began and last sent a byte, the running tool call and its output,
  * a pending permission, and steps without a file change. Times come from `now` (the injected clock).
+ * A command's output is seen two ways: what OpenCode shows of it (the running tool part's
+ * `metadata.output`), and what its processes wrote (from /proc, passed to `observe`).
  */
 export class AttemptActivity {
   readonly #now: () => number;
@@ -16,6 +19,8 @@ export class AttemptActivity {
   permissionSince: number | undefined;
   stepsWithoutChange = 0;
   tool: (ToolObservation & { callId: string }) | undefined;
+  /** The running tool's output as OpenCode last showed it. */
+  #shown = "";
   readonly #requests = new Set<string>();
   readonly #steps = new Set<string>();
 
@@ -73,12 +78,24 @@ export class AttemptActivity {
     }
   }
 
-  observe(liveness: AttemptObservation["liveness"], cpu?: { cpuMs: number | undefined }): AttemptObservation {
+  /**
+   * The observation for the judge. `usage` is what the running command's processes used so far;
+   * its first reading counts from the tool's start, later ones as growth now.
+   */
+  observe(liveness: AttemptObservation["liveness"], usage?: ToolUsage): AttemptObservation {
     const now = this.#now();
-    if (this.tool && cpu) {
-      if (cpu.cpuMs !== undefined && (this.tool.cpuMs === undefined || cpu.cpuMs > this.tool.cpuMs)) {
-        this.tool.cpuAt = this.tool.cpuMs === undefined ? this.tool.startedAt : now;
-        this.tool.cpuMs = cpu.cpuMs;
+    const tool = this.tool;
+    if (tool && usage) {
+      if (usage.cpuMs !== undefined && (tool.cpuMs === undefined || usage.cpuMs > tool.cpuMs)) {
+        tool.cpuAt = tool.cpuMs === undefined ? tool.startedAt : now;
+        tool.cpuMs = usage.cpuMs;
+      }
+      if (
+        usage.wroteBytes !== undefined &&
+        (tool.wroteBytes === undefined || usage.wroteBytes > tool.wroteBytes)
+      ) {
+        tool.wroteAt = tool.wroteBytes === undefined ? tool.startedAt : now;
+        tool.wroteBytes = usage.wroteBytes;
       }
     }
     return {
@@ -105,6 +122,8 @@ export class AttemptActivity {
       out.toolOutputBytes = this.tool.outputBytes;
       out.toolOutputAt = this.tool.outputAt;
       if (this.tool.cpuMs !== undefined) out.toolCpuMs = this.tool.cpuMs;
+      if (this.tool.wroteBytes !== undefined) out.toolWroteBytes = this.tool.wroteBytes;
+      if (this.tool.wroteAt !== undefined) out.toolWroteAt = this.tool.wroteAt;
     }
     return out;
   }
@@ -129,18 +148,40 @@ export class AttemptActivity {
         name: part.tool,
         startedAt: now,
         ...(command ? { command } : {}),
-        outputBytes: output.length,
+        outputBytes: printedBetween("", output),
         outputAt: now,
       };
+      this.#shown = output;
       return;
     }
     if (!this.tool.command && typeof state.input?.command === "string")
       this.tool.command = state.input.command;
-    if (output.length !== this.tool.outputBytes) {
-      this.tool.outputBytes = output.length;
+    if (output !== this.#shown) {
+      this.tool.outputBytes += printedBetween(this.#shown, output);
       this.tool.outputAt = now;
+      this.#shown = output;
     }
   }
+}
+
+/** What OpenCode puts before the tail it keeps of a long output (measured on 1.18.33). */
+const cutMarker = "...\n\n";
+
+/**
+ * How many bytes a running command printed between two of OpenCode's views of its output. Past
+ * 30,000 characters OpenCode shows only a sliding tail after `...\n\n`, so the length stops
+ * growing while the text still moves: the part after the old tail's end is what was printed. A
+ * lower bound: repeating text hides how far the tail moved (then drover's reading of the
+ * processes' writes in /proc is what shows the command alive).
+ */
+export function printedBetween(before: string, after: string): number {
+  if (after === before) return 0;
+  if (after.startsWith(before)) return Buffer.byteLength(after.slice(before.length));
+  const body = after.startsWith(cutMarker) ? after.slice(cutMarker.length) : after;
+  const old = before.startsWith(cutMarker) ? before.slice(cutMarker.length) : before;
+  const end = old.slice(-256);
+  const at = end ? body.lastIndexOf(end) : -1;
+  return Buffer.byteLength(at === -1 ? body : body.slice(at + end.length));
 }
 
 function outputOf(metadata: Record<string, unknown> | undefined): string {
