@@ -8,6 +8,7 @@ import {
   startLocalEngines,
   workerIdFor,
 } from "./app-engines.ts";
+import { createTaskWorkspaces } from "./app-workspaces.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { type DroverEventBody, EventBus } from "./core/events.ts";
@@ -147,6 +148,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     closers.push(feedInbox(bus, store, inbox));
     supervisor = new Supervisor({
       askPermission: askThroughInbox(inbox),
+      workspaces: createTaskWorkspaces(loaded, options.env, clock),
       store,
       engine,
       engines,

@@ -50,6 +50,8 @@ export function livenessEvidence(view: LivenessView, now: number): string[] {
     const output = num("toolOutputBytes");
     if (output !== undefined)
       parts.push(`output ${formatBytes(output)}, last ${ago(num("toolOutputAt"), now)}`);
+    const wrote = num("toolWroteBytes");
+    if (wrote !== undefined) parts.push(`wrote ${formatBytes(wrote)}, last ${ago(num("toolWroteAt"), now)}`);
     const cpu = num("toolCpuMs");
     if (cpu !== undefined) parts.push(`CPU ${formatDuration(cpu)}`);
   } else if (view.state === "thinking" || view.state === "starting" || view.state === "stalled") {

@@ -1,8 +1,10 @@
 import type { RepoSettings } from "../config/workspace-settings.ts";
 import type { InputIssue } from "../core/errors.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
+import { checkedOutIn, targetCheckedOutMessage } from "./branch-merge-queue.ts";
 import { summarizeBranch } from "./branch-summary.ts";
 import { commitLeftovers } from "./commit-result.ts";
+import { deliveryTarget } from "./deliver-task-branch.ts";
 import { checkRepo } from "./repo-checks.ts";
 import type { TaskWorkspaces } from "./task-workspaces.ts";
 import { openWorktree } from "./task-worktree.ts";
@@ -37,11 +39,22 @@ export class GitTaskWorkspaces implements TaskWorkspaces {
           ...(workspace.base ? { base: workspace.base } : {}),
           requireClean: this.#options.repoSettings(workspace.repo).requireClean,
         });
-        return problems.map((problem) => ({
+        const issues = problems.map((problem) => ({
           source,
           path: `tasks[${index}].${problem.field}`,
           message: `task "${spec.id}": ${problem.message}`,
         }));
+        if (problems.length === 0 && workspace.deliver === "merge") {
+          const target = await deliveryTarget(workspace, this.#options.repoSettings(workspace.repo));
+          const holder = target ? await checkedOutIn(workspace.repo, target) : undefined;
+          if (target && holder)
+            issues.push({
+              source,
+              path: `tasks[${index}].target`,
+              message: `task "${spec.id}": ${targetCheckedOutMessage(target, holder)}`,
+            });
+        }
+        return issues;
       }),
     );
     return found.flat();

@@ -34,8 +34,11 @@ export function runSetup(options: {
   env?: Record<string, string>;
   onOutput?: (line: string, stream: OutputStream) => void;
   signal?: AbortSignal;
+  /** What the command is called in messages (default "setup"; the merge queue's "gate"). */
+  label?: string;
 }): Promise<{ ok: true } | { ok: false; message: string }> {
   const { command, onOutput } = options;
+  const label = options.label ?? "setup";
   const tail: string[] = [];
   const emit = (line: string, stream: OutputStream) => {
     tail.push(line);
@@ -58,7 +61,7 @@ export function runSetup(options: {
     flushers.push(readLines(child.stderr, (line) => emit(line, "stderr")));
     child.on("error", (error) => {
       options.signal?.removeEventListener("abort", stop);
-      resolve({ ok: false, message: `setup "${command}" could not start: ${error.message}` });
+      resolve({ ok: false, message: `${label} "${command}" could not start: ${error.message}` });
     });
     child.on("close", (code, signal) => {
       options.signal?.removeEventListener("abort", stop);
@@ -66,7 +69,7 @@ export function runSetup(options: {
       if (code === 0) return resolve({ ok: true });
       const exit = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
       const output = tail.length > 0 ? `; last output:\n${tail.join("\n")}` : " with no output";
-      resolve({ ok: false, message: `setup "${command}" ${exit}${output}` });
+      resolve({ ok: false, message: `${label} "${command}" ${exit}${output}` });
     });
   });
 }

@@ -69,6 +69,29 @@ describe("watchdog judge (made-up clock)", () => {
     assert.equal(other, undefined, "other tools have the default limit (30m)");
   });
 
+  it("a tool whose processes keep writing is alive though OpenCode shows no new output", () => {
+    const tool = {
+      name: "bash",
+      command: "make",
+      startedAt: 0,
+      outputBytes: 0,
+      outputAt: 0,
+      cpuMs: 0,
+      cpuAt: 0,
+    };
+    const writing = { ...tool, wroteBytes: 4_096, wroteAt: 600_000 };
+    assert.equal(at(899_999, { liveness: "in_tool", tool: writing }), undefined);
+    const hung = at(900_000, { liveness: "in_tool", tool: writing });
+    assert.equal(hung?.state, "tool_hung");
+    assert.match(
+      hung?.message ?? "",
+      /no output for 15m00s, no writes for 5m00s, no CPU for 15m00s: killed$/,
+    );
+    assert.deepEqual([hung?.evidence.wroteBytes, hung?.evidence.wroteAt], [4_096, 600_000]);
+    const unread = at(300_000, { liveness: "in_tool", tool });
+    assert.doesNotMatch(unread?.message ?? "", /writes/, "writes not read: not mentioned");
+  });
+
   it("a permission no one answers → deny after permissionTimeout", () => {
     assert.equal(at(599_999, { liveness: "awaiting_permission", permissionSince: 0 }), undefined);
     assert.equal(at(600_000, { liveness: "awaiting_permission", permissionSince: 0 })?.remedy, "deny");

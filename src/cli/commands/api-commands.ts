@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { badInput, type DroverError } from "../../core/errors.ts";
-import type { TaskSpec } from "../../core/task-spec.ts";
+import type { TaskSpec, TaskWorkspace } from "../../core/task-spec.ts";
 import { readTaskDocument } from "../../intake/read-task-file.ts";
 import { BatchResults } from "../../supervisor/batch-results.ts";
 import type { SubmitResult } from "../../supervisor/supervisor.ts";
@@ -177,6 +177,19 @@ export function taskBody(spec: TaskSpec, idempotencyKey?: string) {
     timeout: `${spec.timeoutMs}ms`,
     dependsOn: spec.dependsOn,
     ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(spec.workspace ? workspaceFields(spec.workspace) : {}),
+  };
+}
+
+/** A task's workspace as task-file fields (absolute paths, so the daemon resolves them the same). */
+function workspaceFields(workspace: TaskWorkspace) {
+  return {
+    repo: workspace.repo,
+    ...(workspace.base ? { base: workspace.base } : {}),
+    deliver: workspace.deliver,
+    ...(workspace.touches.length ? { touches: workspace.touches } : {}),
+    ...(workspace.target ? { target: workspace.target } : {}),
+    ...(workspace.gate ? { gate: workspace.gate } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ function evidenceText(view: LivenessView, now: number): string {
   if (view.state === "in_tool") {
     if (typeof e.toolOutputBytes === "number")
       parts.push(`output ${bytes(e.toolOutputBytes)}, last ${ago(e.toolOutputAt)}`);
+    if (typeof e.toolWroteBytes === "number")
+      parts.push(`wrote ${bytes(e.toolWroteBytes)}, last ${ago(e.toolWroteAt)}`);
     if (typeof e.toolCpuMs === "number") parts.push(`CPU ${formatDuration(e.toolCpuMs)}`);
   } else if (view.state === "thinking" || view.state === "starting") {
     if (e.lastByteAt !== undefined) parts.push(`last token ${ago(e.lastByteAt)}`);

@@ -26,9 +26,9 @@ export interface AttemptWatchOptions {
 
 /**
  * The watchdog of one attempt: every tick it reads the attempt's activity (and, for a running
- * command, the CPU of its process tree), asks the judge, and applies the remedy: end the attempt
- * (to restart, retry or continue), kill a hung tool's processes and tell the agent, deny a
- * permission no one answered, or flag. Each remedy is applied once per cause. Never throws.
+ * command, the CPU and writes of its process tree), asks the judge, and applies the remedy: end
+ * the attempt (to restart, retry or continue), kill a hung tool's processes and tell the agent,
+ * deny a permission no one answered, or flag. Each remedy is applied once per cause. Never throws.
  */
 export class AttemptWatch {
   readonly #o: AttemptWatchOptions;
@@ -86,8 +86,14 @@ export class AttemptWatch {
   #tick(): void {
     const { tracker, activity, watchdog, request } = this.#o;
     const tool = activity.tool;
-    const cpu = tool?.name === "bash" && tool.command ? { cpuMs: this.#processes()?.cpuMs() } : undefined;
-    const seen = { ...activity.observe(tracker.liveness, cpu), thrashFlagged: this.#acted.has("thrashing") };
+    const usage =
+      tool?.name === "bash" && tool.command
+        ? (this.#processes()?.usage() ?? { cpuMs: undefined })
+        : undefined;
+    const seen = {
+      ...activity.observe(tracker.liveness, usage),
+      thrashFlagged: this.#acted.has("thrashing"),
+    };
     const now = seen.now;
     if (tool && now - this.#lastEvidenceAt >= 5_000) {
       this.#lastEvidenceAt = now;

@@ -1,0 +1,118 @@
+import { Octokit } from "@octokit/rest";
+import { errorMessage } from "../core/errors.ts";
+import { git, gitFailure } from "./git.ts";
+import { ownerAndName } from "./remote-url.ts";
+
+/** Where and how to open a pull request for a task's branch. */
+export interface PullRequestPlan {
+  /** The task's worktree (the branch is pushed from here). */
+  path: string;
+  branch: string;
+  remote: string;
+  /** The branch the pull request targets. */
+  target: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  github: { apiUrl: string; repo?: string; token?: string };
+}
+
+export type PullRequestOpened =
+  | { ok: true; pr: { number: number; url: string; draft: boolean }; existing: boolean }
+  | { ok: false; stage: "push" | "pull_request"; message: string };
+
+/**
+ * Pushes the branch to the remote, then opens a pull request through the GitHub REST API (or finds
+ * the open one for this branch: delivering twice opens one). Never throws; messages never hold the token.
+ */
+export async function openPullRequest(plan: PullRequestPlan): Promise<PullRequestOpened> {
+  const hide = (text: string) => hideToken(text, plan.github.token);
+  const pushed = await git(plan.path, [
+    "push",
+    "--quiet",
+    plan.remote,
+    `refs/heads/${plan.branch}:refs/heads/${plan.branch}`,
+  ]);
+  if (!pushed.ok)
+    return {
+      ok: false,
+      stage: "push",
+      message: hide(`git push to ${plan.remote} failed: ${gitFailure(pushed)}`),
+    };
+  const where = await repositoryOf(plan);
+  if ("message" in where) return { ok: false, stage: "pull_request", message: where.message };
+  if (!plan.github.token)
+    return {
+      ok: false,
+      stage: "pull_request",
+      message: "no GitHub token: set GITHUB_TOKEN or GH_TOKEN in drover's environment (the branch is pushed)",
+    };
+  const octokit = new Octokit({
+    auth: plan.github.token,
+    baseUrl: plan.github.apiUrl.replace(/\/+$/, ""),
+    userAgent: "drover",
+  });
+  try {
+    const created = await octokit.rest.pulls.create({
+      owner: where.owner,
+      repo: where.name,
+      title: plan.title,
+      head: plan.branch,
+      base: plan.target,
+      body: plan.body,
+      draft: plan.draft,
+    });
+    const pr = created.data;
+    return {
+      ok: true,
+      existing: false,
+      pr: { number: pr.number, url: pr.html_url, draft: pr.draft ?? plan.draft },
+    };
+  } catch (error) {
+    // 422 "A pull request already exists": delivering again finds it instead of failing.
+    if (statusOf(error) === 422) {
+      const open = await octokit.rest.pulls
+        .list({ owner: where.owner, repo: where.name, head: `${where.owner}:${plan.branch}`, state: "open" })
+        .catch(() => undefined);
+      const pr = open?.data[0];
+      if (pr)
+        return {
+          ok: true,
+          existing: true,
+          pr: { number: pr.number, url: pr.html_url, draft: pr.draft ?? false },
+        };
+    }
+    return {
+      ok: false,
+      stage: "pull_request",
+      message: hide(
+        `opening the pull request on ${where.owner}/${where.name} failed: ${errorMessage(error)}`,
+      ),
+    };
+  }
+}
+
+async function repositoryOf(
+  plan: PullRequestPlan,
+): Promise<{ owner: string; name: string } | { message: string }> {
+  if (plan.github.repo) {
+    const [owner, name] = plan.github.repo.split("/");
+    if (owner && name) return { owner, name };
+  }
+  const url = await git(plan.path, ["remote", "get-url", plan.remote]);
+  const parsed = url.ok ? ownerAndName(url.stdout) : undefined;
+  return (
+    parsed ?? {
+      message: `cannot tell the GitHub repository from remote ${plan.remote}: set repos.<path>.github.repo to "owner/name" (the branch is pushed)`,
+    }
+  );
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+function hideToken(text: string, token: string | undefined): string {
+  return token ? text.split(token).join("***") : text;
+}
