@@ -3,6 +3,7 @@ import { type Db, sql } from "./database.ts";
 
 type ProgressEvent = Extract<DroverEvent, { type: "attempt.progress" }>;
 type WatchdogEvent = Extract<DroverEvent, { type: "watchdog.action" }>;
+type WorkspaceEvent = Extract<DroverEvent, { type: "workspace" }>;
 
 /** What a task is doing now and what the watchdog did to it, read from its events. */
 export interface TaskActivity {
@@ -10,6 +11,8 @@ export interface TaskActivity {
   progress?: ProgressEvent;
   /** Every watchdog action on the task, oldest first. */
   watchdog: WatchdogEvent[];
+  /** The latest time a ready task was held back by an overlapping task on its repository. */
+  waiting?: WorkspaceEvent;
 }
 
 interface Row {
@@ -46,6 +49,16 @@ export function readTaskActivity(db: Db, batchId: string): Map<string, TaskActiv
   for (const row of actions) {
     const event = parse<WatchdogEvent>(row);
     entry(event.taskId).watchdog.push(event);
+  }
+  const waits = sql(
+    db,
+    `select seq, ts, body from events where seq in (
+       select max(seq) from events where batch_id = ? and type = 'workspace'
+         and json_extract(body, '$.action') = 'waiting' group by task_id)`,
+  ).all(batchId) as Row[];
+  for (const row of waits) {
+    const event = parse<WorkspaceEvent>(row);
+    entry(event.taskId).waiting = event;
   }
   return out;
 }

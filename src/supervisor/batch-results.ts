@@ -187,8 +187,14 @@ export function withActivity(result: TaskResult, activity: TaskActivity | undefi
     message: a.message,
     at: a.ts,
   }));
+  // Held back by an overlapping task, and not launched since (a launch reports progress after it).
+  const waiting =
+    result.status === "ready" && activity.waiting && activity.waiting.seq > (progress?.seq ?? 0)
+      ? activity.waiting.detail
+      : undefined;
   return {
     ...result,
+    ...(waiting && !result.reason ? { reason: waiting } : {}),
     ...(liveness ? { liveness } : {}),
     ...(watchdog.length > 0 ? { watchdog } : {}),
   };
