@@ -22,6 +22,8 @@ const allowed: Record<string, readonly string[]> = {
   workspace: ["core", "config"],
   // Splitting a brief into a task graph with a model (classify, split, recurse).
   decompose: ["core", "config", "engines", "intake"],
+  // The model gateway between engines and providers: it holds the real keys, workers never do.
+  gateway: ["core", "config", "security"],
   memory: ["core", "store", "security"],
   mailbox: ["core", "store", "security"],
   runners: ["core", "config", "store", "supervisor", "memory", "mailbox", "security"],
