@@ -10,6 +10,7 @@ import { prepareEngineHome } from "../../src/engines/opencode/engine-home.ts";
 import { generateOpencodeConfig } from "../../src/engines/opencode/opencode-config.ts";
 import { resolveOpencodeBin } from "../../src/engines/opencode/resolve-opencode-bin.ts";
 import { serverEnv } from "../../src/engines/opencode/server-env.ts";
+import { pickServer } from "../../src/engines/opencode/server-pool.ts";
 import { spawnServer } from "../../src/engines/opencode/server-process.ts";
 import { startScriptedModel } from "../../src/mock-model/server.ts";
 import { dispatchBatch } from "../../src/supervisor/dispatch-batch.ts";
@@ -17,6 +18,31 @@ import { startHarness } from "../helpers/engine-harness.ts";
 import { isAlive } from "../helpers/processes.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 import { waitForEvent } from "../helpers/wait-for.ts";
+
+describe("picking a server", () => {
+  const server = (name: string, load: number, lost = false) => ({ name, load, lost });
+
+  it("takes the least-loaded server that is up", () => {
+    const servers = [
+      server("opencode-1", 2),
+      undefined,
+      server("opencode-2", 1),
+      server("opencode-3", 0, true),
+    ];
+    assert.equal(pickServer(servers)?.name, "opencode-2");
+    assert.equal(pickServer([undefined, server("opencode-1", 0, true)]), undefined);
+  });
+
+  it("avoids the server an attempt was restarted away from, even when it is the least loaded", () => {
+    const servers = [server("opencode-1", 0), server("opencode-2", 3), server("opencode-3", 1)];
+    assert.equal(pickServer(servers, "opencode-1")?.name, "opencode-3");
+  });
+
+  it("falls back to the avoided server when no other is up", () => {
+    const avoided = server("opencode-1", 4);
+    assert.equal(pickServer([avoided, server("opencode-2", 0, true), undefined], "opencode-1"), avoided);
+  });
+});
 
 describe("OpenCode server pool", () => {
   it("replaces a server that dies mid-attempt; the attempt fails as engine_crashed and a fresh one succeeds", async () => {

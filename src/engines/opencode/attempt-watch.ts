@@ -22,6 +22,11 @@ export interface AttemptWatchOptions {
   watchdog: WatchdogSettings;
   onPermission: OpencodeSettings["onPermission"];
   clock: Clock;
+  /**
+   * Called when the watchdog starts the attempt again (state `starting`): the engine notes the
+   * server left behind and returns where the attempt goes next, appended to the verdict's message.
+   */
+  onRestart?: () => string;
 }
 
 /**
@@ -99,16 +104,20 @@ export class AttemptWatch {
       this.#lastEvidenceAt = now;
       tracker.refresh();
     }
-    const verdict = judgeAttempt(watchdog, seen);
-    if (!verdict) return;
+    const judged = judgeAttempt(watchdog, seen);
+    if (!judged) return;
     const cause = causeOf(
-      verdict,
+      judged,
       seen.tool?.startedAt,
       seen.permissionSince,
       seen.requestAt ?? seen.promptAt,
     );
     if (this.#acted.has(cause)) return;
     this.#acted.add(cause);
+    const verdict =
+      judged.remedy === "restart" && this.#o.onRestart
+        ? { ...judged, message: `${judged.message}${this.#o.onRestart()}` }
+        : judged;
     request.onWatchdog?.(verdict);
     this.#apply(verdict);
   }

@@ -36,6 +36,8 @@ export class OpencodeServerEngine implements Engine {
   readonly #options: OpencodeEngineOptions;
   readonly #pool: ServerPool;
   readonly #warmed = new Set<string>();
+  /** Per task (`batchId|taskId`): the server the watchdog last restarted it away from. */
+  readonly #leftBehind = new Map<string, string>();
 
   constructor(options: OpencodeEngineOptions) {
     this.#options = options;
@@ -66,14 +68,30 @@ export class OpencodeServerEngine implements Engine {
     return checkAgents(await this.#pool.acquire(), uses);
   }
 
+  /**
+   * Runs an attempt on the server its session lives on, else on the least-loaded one; an attempt
+   * the watchdog restarted (stuck before its model request) starts again on another server when one
+   * is up.
+   */
   async runAttempt(request: AttemptRequest): Promise<AttemptResult> {
     let release: (() => void) | undefined;
+    const task = `${request.batchId ?? ""}|${request.taskId}`;
+    const avoid = this.#leftBehind.get(task);
+    this.#leftBehind.delete(task);
     try {
-      const server = (request.server && this.#pool.byName(request.server)) || (await this.#pool.acquire());
+      const server =
+        (request.server && this.#pool.byName(request.server)) || (await this.#pool.acquire(avoid));
       release = server.assign();
       return await runSessionAttempt(server, request, this.#options.settings, {
         watchdog: this.#options.watchdog,
         clock: this.#options.clock ?? systemClock,
+        onRestart: () => {
+          this.#leftBehind.set(task, server.name);
+          const other = this.#pool.pick(server.name);
+          return other && other !== server
+            ? `, away from ${server.name}`
+            : ` on ${server.name}, the only server up`;
+        },
       });
     } catch (error) {
       return {

@@ -109,14 +109,12 @@ export class ServerPool {
     }
   }
 
-  /** The healthy server with the fewest running attempts, or undefined while none is up. */
-  pick(): OpencodeServer | undefined {
-    let best: OpencodeServer | undefined;
-    for (const server of this.#servers) {
-      if (!server || server.lost) continue;
-      if (!best || server.load < best.load) best = server;
-    }
-    return best;
+  /**
+   * The healthy server with the fewest running attempts, other than `avoid` unless it is the only
+   * one up; undefined while none is.
+   */
+  pick(avoid?: string): OpencodeServer | undefined {
+    return pickServer(this.#servers, avoid);
   }
 
   /** The live server with this name, if any. */
@@ -125,12 +123,12 @@ export class ServerPool {
   }
 
   /** Like pick(), but waits (up to the start timeout) while servers are being restarted. */
-  async acquire(): Promise<OpencodeServer> {
-    const ready = this.pick();
+  async acquire(avoid?: string): Promise<OpencodeServer> {
+    const ready = this.pick(avoid);
     if (ready) return ready;
     if (this.#stopping)
       throw new DroverError("engine_unavailable", "the OpenCode pool is stopping", { retryable: true });
-    const waited = await this.#waiters.wait(() => this.pick(), this.#options.settings.startTimeout);
+    const waited = await this.#waiters.wait(() => this.pick(avoid), this.#options.settings.startTimeout);
     if (!waited)
       throw new DroverError("engine_unavailable", "no OpenCode server is available", { retryable: true });
     return waited;
@@ -288,4 +286,22 @@ export class ServerPool {
     void restart.finally(() => this.#restarts.delete(restart));
     return restart;
   }
+}
+
+/**
+ * The least-loaded server that is up, preferring any but `avoid` (the server the watchdog restarted
+ * an attempt away from); `avoid` itself only when no other is up.
+ */
+export function pickServer<S extends Pick<OpencodeServer, "name" | "lost" | "load">>(
+  servers: readonly (S | undefined)[],
+  avoid?: string,
+): S | undefined {
+  let best: S | undefined;
+  let avoided: S | undefined;
+  for (const server of servers) {
+    if (!server || server.lost) continue;
+    if (server.name === avoid) avoided = server;
+    else if (!best || server.load < best.load) best = server;
+  }
+  return best ?? avoided;
 }

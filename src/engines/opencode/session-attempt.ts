@@ -25,7 +25,7 @@ export async function runSessionAttempt(
   server: OpencodeServer,
   request: AttemptRequest,
   settings: Pick<OpencodeSettings, "onPermission" | "sessions">,
-  watch: { watchdog: WatchdogSettings; clock: Clock },
+  watch: { watchdog: WatchdogSettings; clock: Clock; onRestart?: () => string },
 ): Promise<AttemptResult> {
   const client = server.client;
   const now = () => watch.clock.now();
@@ -82,6 +82,7 @@ export async function runSessionAttempt(
     watchdog: watch.watchdog,
     onPermission: settings.onPermission,
     clock: watch.clock,
+    ...(watch.onRestart ? { onRestart: watch.onRestart } : {}),
   });
   const check = () => void reconcile(server, sessionId, startedAt, tracker);
   const unlisten = server.listen(sessionId, (event) => {
