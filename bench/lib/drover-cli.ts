@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type HopTimes, hopTimes, type TimedEvent } from "./hop-times.ts";
 import { samplePeak } from "./rss.ts";
 import type { BenchEnv } from "./setup.ts";
 
@@ -15,6 +16,8 @@ export interface DroverRun {
   ok: number;
   failed: number;
   peakRssMb: number;
+  /** Where the batch's time went, hop by hop. */
+  hops: HopTimes;
 }
 
 /** Runs `drover run` (the built CLI) on generated tasks and reads its JSON events. */
@@ -73,9 +76,7 @@ export async function runDroverCli(
     .filter((line) => line.startsWith("{"))
     .map(
       (line) =>
-        JSON.parse(line) as {
-          type: string;
-          ts?: number;
+        JSON.parse(line) as TimedEvent & {
           durationMs?: number;
           counts?: Record<string, number>;
         },
@@ -88,5 +89,6 @@ export async function runDroverCli(
     ok: counts.succeeded ?? 0,
     failed: prompts.length - (counts.succeeded ?? 0),
     peakRssMb,
+    hops: hopTimes(events),
   };
 }

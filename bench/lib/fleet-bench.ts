@@ -1,5 +1,6 @@
 import { runDroverCli } from "./drover-cli.ts";
 import { runFleet } from "./fleet.ts";
+import { describeHops } from "./hop-times.ts";
 import { log, type Row, round } from "./rows.ts";
 import { benchPrompt, createBenchEnv } from "./setup.ts";
 
@@ -19,6 +20,8 @@ export async function fleetRows(tasks: number, concurrency: number): Promise<Row
     const embedded = await runDroverCli(env, "fleet-embedded", prompts, { concurrency: total });
     log(`fleet: daemon --redis and ${hosts.length} workers × ${perHost}, ${tasks} tool tasks`);
     const fleet = await runFleet(env, "fleet", prompts, { hosts, perHost });
+    log(`fleet: embedded hops: ${describeHops(embedded.hops)}`);
+    log(`fleet: fleet hops:    ${describeHops(fleet.hops)}`);
     const s = (ms: number) => round(ms / 1000);
     const rate = (ms: number) => round(tasks / (ms / 1000), 2);
     const row = (metric: string, drover: number, unit: string, note?: string): Row => ({
@@ -46,6 +49,18 @@ export async function fleetRows(tasks: number, concurrency: number): Promise<Row
         `daemon --redis + ${hosts.length} workers, ${perHost} slots each; \`drover run\` handed to the daemon, start to exit ${s(fleet.wallMs)} s; fleet start-up ${s(fleet.startMs)} s; failures ${fleet.failed}`,
       ),
       row(`tasks/s, fleet ${hosts.length}×${perHost}`, rate(fleet.batchMs), "tasks/s"),
+      row(
+        "settled → next launch, embedded",
+        round(embedded.hops.settleToNextLaunch),
+        "ms",
+        describeHops(embedded.hops),
+      ),
+      row(
+        `settled → next launch, fleet ${hosts.length}×${perHost}`,
+        round(fleet.hops.settleToNextLaunch),
+        "ms",
+        describeHops(fleet.hops),
+      ),
       ...hosts.map((host) =>
         row(`attempts on ${host}`, fleet.byHost[host] ?? 0, "attempts", `claimed per host: ${spread}`),
       ),

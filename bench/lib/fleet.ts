@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type HopTimes, hopTimes, type TimedEvent } from "./hop-times.ts";
 import type { BenchEnv } from "./setup.ts";
 
 const droverBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/drover.js");
@@ -22,6 +23,8 @@ export interface FleetRun {
   failed: number;
   /** Attempts each host claimed (`fleet.attempt` events, action `claimed`). */
   byHost: Record<string, number>;
+  /** Where the batch's time went, hop by hop. */
+  hops: HopTimes;
 }
 
 interface Proc {
@@ -142,10 +145,8 @@ export async function runFleet(
       .filter((line) => line.startsWith("{"))
       .map(
         (line) =>
-          JSON.parse(line) as {
-            type: string;
+          JSON.parse(line) as TimedEvent & {
             host?: string;
-            action?: string;
             durationMs?: number;
             counts?: Record<string, number>;
           },
@@ -166,6 +167,7 @@ export async function runFleet(
       ok,
       failed: prompts.length - ok,
       byHost,
+      hops: hopTimes(events),
     };
   } finally {
     killAll();
