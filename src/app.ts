@@ -146,9 +146,11 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     const engine = engines.default;
     const inbox = new InboxService(store, clock);
     closers.push(feedInbox(bus, store, inbox));
+    const taskWorkspaces = createTaskWorkspaces({ loaded, env: options.env, clock, bus, report });
+    closers.push(() => taskWorkspaces.close());
     supervisor = new Supervisor({
       askPermission: askThroughInbox(inbox),
-      workspaces: createTaskWorkspaces(loaded, options.env, clock),
+      workspaces: taskWorkspaces.workspaces,
       store,
       engine,
       engines,

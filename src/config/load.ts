@@ -4,6 +4,7 @@ import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc
 import type { z } from "zod";
 import { badInput, type InputIssue } from "../core/errors.ts";
 import { DroverConfig } from "./schema.ts";
+import { privateKeyFile, privateKeyProblem } from "./token-settings.ts";
 import { watchdogContradictions } from "./watchdog-settings.ts";
 
 export const defaultConfigFile = "drover.json";
@@ -141,6 +142,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
         };
       }),
     );
+  }
+  const appKey = result.data.tokens.github;
+  const keyProblem = appKey && privateKeyProblem(privateKeyFile(appKey, root));
+  if (keyProblem) {
+    const source = existsSync(file) ? file : "config";
+    throw badInput("bad_config", [{ source, path: "tokens.github.privateKeyPath", message: keyProblem }]);
   }
   const config = deepFreeze(result.data);
   // A state dir named by a flag or the environment is relative to where the command runs; one from

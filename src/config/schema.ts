@@ -2,6 +2,7 @@ import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
 import { DecomposeSettings } from "./decompose-settings.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
+import { TokenSettings } from "./token-settings.ts";
 import { WatchdogSettings } from "./watchdog-settings.ts";
 import { RepoSettings, WorkspaceSettings } from "./workspace-settings.ts";
 
@@ -154,6 +155,9 @@ export const DroverConfig = z.strictObject({
     .describe(
       "Per repository (key: its path, relative to the project folder): files to copy in, setup command, remote, GitHub, merge target and gate.",
     ),
+  tokens: TokenSettings.default({}).describe(
+    "GitHub tokens for tasks: a GitHub App's short-lived installation token per task and repository (`github`), or your own (`mode: delegated`).",
+  ),
   logLevel: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info")

@@ -57,7 +57,7 @@ export const RepoSettings = z.strictObject({
         .describe('"owner/name" on GitHub (default: read from the remote\'s URL).'),
     })
     .default({ apiUrl: "https://api.github.com" })
-    .describe("Where pull requests are opened; the token comes from GITHUB_TOKEN or GH_TOKEN."),
+    .describe("Where pull requests are opened; the token comes from config `tokens`."),
   target: z
     .string()
     .min(1)

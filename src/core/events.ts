@@ -175,6 +175,19 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     detail: z.string().optional(),
   }),
   z.object({
+    // A GitHub App installation token of a task (audit): minted for one repository, revoked when
+    // the task ended, or a mint or revoke that failed. Never carries the token itself.
+    type: z.literal("token"),
+    batchId: z.string(),
+    taskId: z.string(),
+    action: z.enum(["minted", "revoked", "failed"]),
+    repository: z.string(),
+    permissions: z.record(z.string(), z.string()),
+    /** When the token expires (ms since the epoch). */
+    expiresAt: z.number().optional(),
+    detail: z.string().optional(),
+  }),
+  z.object({
     // Storage cannot be written (full disk, lock held too long, database deleted): published live
     // only (seq 0), since it cannot be recorded.
     type: z.literal("storage.failed"),

@@ -34,6 +34,8 @@ export function eventLogLevel(event: DroverEvent): LoggedLevel {
     case "attempt.finished":
     case "supervisor.launch":
       return "debug";
+    case "token":
+      return event.action === "failed" ? "warn" : "info";
     case "workspace":
       if (event.action === "delivery_failed" || event.action === "conflict") return "warn";
       return event.action === "setup" || event.action === "waiting" ? "debug" : "info";
@@ -80,6 +82,8 @@ export function eventLogMessage(event: DroverEvent): string {
       return `inbox ${event.itemId} ${event.state}`;
     case "workspace":
       return `${task} workspace ${event.action}${event.detail ? `: ${event.detail}` : ""}`;
+    case "token":
+      return `${task} token ${event.action} for ${event.repository}${event.detail ? `: ${event.detail}` : ""}`;
     case "storage.failed":
       return event.message;
     case "warning":

@@ -103,6 +103,7 @@ export async function deliverBranch(
   const record = core.deps.store.workspaces.get(task.key.batchId, task.key.taskId);
   if (!workspace || !service || !record) return "the task has no worktree to deliver";
   const delivered = await service.deliver({
+    ...task.key,
     workspace,
     path: record.path,
     branch: record.branch,

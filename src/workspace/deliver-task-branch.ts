@@ -2,13 +2,20 @@ import type { RepoSettings } from "../config/workspace-settings.ts";
 import type { TaskWorkspace } from "../core/task-spec.ts";
 import type { BranchMergeQueue } from "./branch-merge-queue.ts";
 import { git, resolveCommit } from "./git.ts";
-import { openPullRequest } from "./open-pull-request.ts";
+import { type GithubTokenLookup, openPullRequest } from "./open-pull-request.ts";
 import type { DeliveryDone, TaskWorkspaces } from "./task-workspaces.ts";
 
 export interface DeliverySetup {
   settings: RepoSettings;
   mergeQueue: BranchMergeQueue;
-  githubToken?: string;
+  /**
+   * The GitHub token of a task on a repository (config `tokens`: minted for it, or the user's own);
+   * absent when none is configured, and a pull request then fails saying how to configure one.
+   */
+  githubToken?: (
+    task: { batchId: string; taskId: string },
+    repository: { owner: string; name: string },
+  ) => ReturnType<GithubTokenLookup>;
 }
 
 /** Hands a task's branch over as `deliver:` asks: a pull request, or a merge through the queue. */
@@ -26,6 +33,8 @@ export async function deliverTaskBranch(
       `no target branch: the repository is on a detached HEAD; set target on the task or repos.<path>.target`,
     );
   if (mode === "pr") {
+    const { githubToken } = setup;
+    const task = { batchId: request.batchId, taskId: request.taskId };
     const opened = await openPullRequest({
       path: request.path,
       branch: request.branch,
@@ -37,7 +46,7 @@ export async function deliverTaskBranch(
       github: {
         apiUrl: settings.github.apiUrl,
         ...(settings.github.repo ? { repo: settings.github.repo } : {}),
-        ...(setup.githubToken ? { token: setup.githubToken } : {}),
+        ...(githubToken ? { token: (repository) => githubToken(task, repository) } : {}),
       },
     });
     if (!opened.ok)

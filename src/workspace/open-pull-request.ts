@@ -14,8 +14,17 @@ export interface PullRequestPlan {
   title: string;
   body: string;
   draft: boolean;
-  github: { apiUrl: string; repo?: string; token?: string };
+  github: { apiUrl: string; repo?: string; token?: string | GithubTokenLookup };
 }
+
+/**
+ * The token for a repository, asked once the repository is known (a GitHub App token is minted
+ * for that repository only); or why there is none. The message never holds a token.
+ */
+export type GithubTokenLookup = (repository: {
+  owner: string;
+  name: string;
+}) => Promise<{ ok: true; token: string } | { ok: false; message: string }>;
 
 export type PullRequestOpened =
   | { ok: true; pr: { number: number; url: string; draft: boolean }; existing: boolean }
@@ -26,7 +35,8 @@ export type PullRequestOpened =
  * the open one for this branch: delivering twice opens one). Never throws; messages never hold the token.
  */
 export async function openPullRequest(plan: PullRequestPlan): Promise<PullRequestOpened> {
-  const hide = (text: string) => hideToken(text, plan.github.token);
+  const given = typeof plan.github.token === "string" ? plan.github.token : undefined;
+  const hide = (text: string) => hideToken(text, given);
   const pushed = await git(plan.path, [
     "push",
     "--quiet",
@@ -41,14 +51,12 @@ export async function openPullRequest(plan: PullRequestPlan): Promise<PullReques
     };
   const where = await repositoryOf(plan);
   if ("message" in where) return { ok: false, stage: "pull_request", message: where.message };
-  if (!plan.github.token)
-    return {
-      ok: false,
-      stage: "pull_request",
-      message: "no GitHub token: set GITHUB_TOKEN or GH_TOKEN in drover's environment (the branch is pushed)",
-    };
+  const granted = await tokenFor(plan.github.token, where);
+  if (!granted.ok)
+    return { ok: false, stage: "pull_request", message: `${granted.message} (the branch is pushed)` };
+  const token = granted.token;
   const octokit = new Octokit({
-    auth: plan.github.token,
+    auth: token,
     baseUrl: plan.github.apiUrl.replace(/\/+$/, ""),
     userAgent: "drover",
   });
@@ -85,8 +93,9 @@ export async function openPullRequest(plan: PullRequestPlan): Promise<PullReques
     return {
       ok: false,
       stage: "pull_request",
-      message: hide(
+      message: hideToken(
         `opening the pull request on ${where.owner}/${where.name} failed: ${errorMessage(error)}`,
+        token,
       ),
     };
   }
@@ -106,6 +115,19 @@ async function repositoryOf(
       message: `cannot tell the GitHub repository from remote ${plan.remote}: set repos.<path>.github.repo to "owner/name" (the branch is pushed)`,
     }
   );
+}
+
+/** Why a pull request cannot be opened without `tokens` in the config, and how to fix it. */
+export const noTokenConfigured =
+  'no GitHub token configured: set tokens.github in drover.json (a GitHub App: appId, privateKeyPath, installationId), or tokens.mode "delegated" to use your own GITHUB_TOKEN or GH_TOKEN';
+
+async function tokenFor(
+  token: PullRequestPlan["github"]["token"],
+  repository: { owner: string; name: string },
+): Promise<{ ok: true; token: string } | { ok: false; message: string }> {
+  if (typeof token === "function") return token(repository);
+  if (token) return { ok: true, token };
+  return { ok: false, message: noTokenConfigured };
 }
 
 function statusOf(error: unknown): number | undefined {

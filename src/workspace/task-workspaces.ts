@@ -49,6 +49,9 @@ export interface TaskWorkspaces {
     message: string;
   }): Promise<{ ok: true; commit?: string; summary: BranchState } | { ok: false; message: string }>;
   deliver(request: {
+    /** The task delivered: a GitHub token is minted for it (and revoked when it ends). */
+    batchId: string;
+    taskId: string;
     workspace: TaskWorkspace;
     path: string;
     branch: string;

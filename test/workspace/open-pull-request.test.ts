@@ -97,7 +97,10 @@ describe("deliver: pr (push, then the GitHub REST API)", () => {
     assert.match(!denied.ok ? denied.message : "", /Bad credentials/);
     for (const result of [push, api, denied]) assert.ok(!JSON.stringify(result).includes(token));
     const none = await openPullRequest(plan({ github: { apiUrl: github.url, repo: "acme/app" } }));
-    assert.match(!none.ok ? none.message : "", /no GitHub token: set GITHUB_TOKEN or GH_TOKEN/);
+    assert.match(
+      !none.ok ? none.message : "",
+      /no GitHub token configured: set tokens\.github .* or tokens\.mode "delegated"/,
+    );
   });
 
   it("reads owner/name from GitHub-style remote URLs", () => {

@@ -67,6 +67,8 @@ describe("delivering task branches (pull request, merge queue, retry --deliver)"
     writeFileSync(
       path.join(git.dir, "drover.json"),
       JSON.stringify({
+        // The user's own token from GITHUB_TOKEN: used only when asked for by name.
+        tokens: { mode: "delegated" },
         repos: {
           repo: {
             github: { apiUrl: github.url, repo: "acme/app" },

@@ -48,6 +48,12 @@ export function describeEvent(event: DroverEvent): string {
         return `inbox ${event.itemId} (${event.kind}) ${event.state}${event.by ? ` by ${event.by}` : ""}`;
       case "workspace":
         return `${event.action}${event.branch ? ` ${event.branch}` : ""}${event.commit ? ` @ ${event.commit.slice(0, 10)}` : ""}${event.detail ? `: ${event.detail}` : ""}`;
+      case "token":
+        return `token ${event.action} for ${event.repository} (${Object.entries(event.permissions)
+          .map(([name, level]) => `${name}:${level}`)
+          .join(
+            ", ",
+          )})${event.expiresAt ? ` until ${new Date(event.expiresAt).toISOString().slice(11, 19)}` : ""}${event.detail ? `: ${event.detail}` : ""}`;
       case "warning":
         return `warning ${event.code}: ${event.message}`;
     }
