@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type ParseError, parse as parseJsonc } from "jsonc-parser";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../src/config/load.ts";
 import { BatchResults } from "../../src/supervisor/batch-results.ts";
@@ -40,6 +42,25 @@ function extractExamples(): Example[] {
   return out;
 }
 
+/** A jsonc block as drover.json reads it (comments, trailing commas); any syntax error fails. */
+function parseStrictJsonc(code: string): unknown {
+  const errors: ParseError[] = [];
+  const value = parseJsonc(code, errors, { allowTrailingComma: true });
+  assert.deepEqual(errors, [], "the jsonc block has syntax errors");
+  return value;
+}
+
+/** A GitHub App example names its private key file: write one there, 0600, as the user has it. */
+function layOutPrivateKey(dir: string, config: Record<string, unknown>): void {
+  const tokens = config.tokens as { github?: { privateKeyPath?: string } } | undefined;
+  const keyPath = tokens?.github?.privateKeyPath;
+  if (!keyPath) return;
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const file = path.resolve(dir, keyPath);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+}
+
 const examples = extractExamples();
 const where = (example: Example) => `${example.file}:${example.line}`;
 
@@ -54,7 +75,10 @@ describe("documentation examples run as written", () => {
 
   for (const example of examples.filter((e) => e.lang === "json" || e.lang === "jsonc")) {
     it(`json at ${where(example)} is valid and means what it says`, () => {
-      const value = JSON.parse(example.code) as Record<string, unknown>;
+      // drover.json may carry comments (jsonc); plain json blocks must be strict JSON.
+      const value = (
+        example.lang === "jsonc" ? parseStrictJsonc(example.code) : JSON.parse(example.code)
+      ) as Record<string, unknown>;
       const dir = path.join(temp.dir, `json-${example.line}`);
       mkdirSync(dir, { recursive: true });
       if ("batch" in value && "tasks" in value) {
@@ -65,6 +89,7 @@ describe("documentation examples run as written", () => {
       // A drover.json, or an OpenCode config (which drover passes through as `opencode`).
       const asDrover = "$schema" in value || !("provider" in value) ? value : { opencode: value };
       writeFileSync(path.join(dir, "drover.json"), JSON.stringify(asDrover));
+      layOutPrivateKey(dir, asDrover);
       loadConfig({ cwd: dir, env: {} });
     });
   }
