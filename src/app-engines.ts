@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import { startGatewayForServers } from "./app-gateway.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { scriptedModel } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
@@ -16,6 +17,7 @@ import { FleetDispatcher } from "./fleet/fleet-dispatcher.ts";
 import { FleetEngine } from "./fleet/fleet-engine.ts";
 import { FleetLink } from "./fleet/fleet-link.ts";
 import { checkRedisReachable, parseRedisUrl } from "./fleet/redis-target.ts";
+import type { ModelGateway } from "./gateway/model-gateway.ts";
 import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
 
 // The engines part of the composition root (app.ts): OpenCode's warm pool on this machine, or —
@@ -29,6 +31,8 @@ type Closer = () => Promise<void> | void;
 export interface StartedEngines {
   engines: EngineRegistry;
   scripted?: ScriptedModelServer;
+  /** The model gateway between the servers drover starts and the providers (none when attached). */
+  gateway?: ModelGateway;
   fleet?: { link: FleetLink; dispatcher: FleetDispatcher };
 }
 
@@ -50,18 +54,28 @@ export async function startLocalEngines(options: {
     scripted = await startScriptedModelOnStablePort(loaded.stateDir);
     closers.push(() => scripted?.close());
   }
-  const opencodeConfig = generateOpencodeConfig({
+  const generated = generateOpencodeConfig({
     settings: config.opencode,
     model: config.model,
     models: options.models,
     ...(scripted ? { scriptedBaseURL: scripted.baseURL } : {}),
   });
+  // Servers drover starts reach every provider through the gateway, which alone holds the keys.
+  const behind = config.opencode.attach
+    ? undefined
+    : await startGatewayForServers({
+        loaded,
+        env: options.env,
+        config: generated,
+        report: options.report,
+        closers,
+      });
   const engine = new OpencodeServerEngine({
     settings: config.opencode,
     bin: config.opencode.attach ? "" : resolveOpencodeBin(config.opencode.bin),
     stateDir: loaded.stateDir,
-    env: options.env,
-    config: opencodeConfig,
+    env: behind?.env ?? options.env,
+    config: behind?.config ?? generated,
     ...(scripted ? { warmModel: scriptedModel } : {}),
     report: options.report,
     watchdog: config.watchdog,
@@ -70,7 +84,7 @@ export async function startLocalEngines(options: {
   closers.push(() => engine.stop());
   await engine.start();
   const engines = new EngineRegistry(new Map([["opencode", engine]]), "opencode");
-  return { engines, ...(scripted ? { scripted } : {}) };
+  return { engines, ...(scripted ? { scripted } : {}), ...(behind ? { gateway: behind.gateway } : {}) };
 }
 
 /**

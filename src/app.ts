@@ -22,6 +22,7 @@ import { MemoryService } from "./memory/memory-service.ts";
 import { DroverMetrics } from "./metrics/metrics-registry.ts";
 import type { ScriptedModelServer } from "./mock-model/server.ts";
 import { RunnerService } from "./runners/runner-service.ts";
+import { registerDroverSecrets } from "./security/known-secrets.ts";
 import { ensureOwnerOnlyDir } from "./security/owner-only-dir.ts";
 import { Store } from "./store/store.ts";
 import { readFreeMemoryMb } from "./supervisor/memory-probe.ts";
@@ -123,6 +124,8 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
   // A database deleted or replaced under a running drover must stop it, not be written in vain.
   store.watchFile(databaseCheckIntervalMs);
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  // Redaction (events, logs, results, API) knows the exact keys and tokens workers may be given.
+  closers.push(registerDroverSecrets(options.env, config.opencode));
   // Before the engine starts, so its servers' first events are counted.
   const metrics = new DroverMetrics({
     bus,
@@ -213,7 +216,7 @@ export async function createWorkerApp(options: {
   const { loaded } = options;
   const { config } = loaded;
   ensureOwnerOnlyDir(loaded.stateDir);
-  const closers: (() => Promise<void> | void)[] = [];
+  const closers: (() => Promise<void> | void)[] = [registerDroverSecrets(options.env, config.opencode)];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
     closers.length = 0;

@@ -2,6 +2,9 @@ import { Command, CommanderError } from "commander";
 import { DroverError, errorMessage } from "../core/errors.ts";
 import { EventBus } from "../core/events.ts";
 import { droverVersion } from "../core/version.ts";
+import { registerEnvSecrets } from "../security/known-secrets.ts";
+import { redactSecretsIn } from "../security/redact-value.ts";
+import { redactSecrets } from "../security/secret-scan.ts";
 import { registerApiCommands } from "./commands/api-commands.ts";
 import { registerCompletionCommand } from "./commands/completion.ts";
 import { registerDaemonCommand } from "./commands/daemon.ts";
@@ -54,6 +57,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerMockModelCommand(program, scoped);
   registerInitCommand(program, scoped);
   registerCompletionCommand(program, scoped);
+  // From the first line on, intake and redaction know the keys and tokens in drover's environment.
+  const forgetSecrets = registerEnvSecrets(context.env);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
@@ -67,10 +72,12 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
         error instanceof DroverError
           ? { code: error.code, message: error.message, issues: error.issues }
           : { code: "internal", message: errorMessage(error) };
-      context.stdout.write(`${JSON.stringify({ type: "error", ...body })}\n`);
+      context.stdout.write(`${JSON.stringify({ type: "error", ...redactSecretsIn(body) })}\n`);
     }
-    context.stderr.write(`drover: ${errorMessage(error)}\n`);
+    context.stderr.write(`drover: ${redactSecrets(errorMessage(error))}\n`);
     return exitCodeFor(error);
+  } finally {
+    forgetSecrets();
   }
 }
 

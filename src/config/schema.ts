@@ -49,9 +49,9 @@ export const OpencodeSettings = z.looseObject({
     .describe("How often each server's /global/health is checked."),
   envPassthrough: z
     .array(z.string())
-    .default(["PATH", "LANG", "LC_*", "TZ", "TMPDIR", "*_API_KEY"])
+    .default(["PATH", "LANG", "LC_*", "TZ", "TMPDIR"])
     .describe(
-      "Environment variables (a trailing * is a wildcard) the OpenCode servers inherit; all else is dropped.",
+      "Environment variables (a trailing * is a wildcard) the OpenCode servers inherit; all else is dropped. Provider keys are never passed: drover's model gateway holds them.",
     ),
   onPermission: z
     .enum(["ask", "reject", "once"])

@@ -188,6 +188,17 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     detail: z.string().optional(),
   }),
   z.object({
+    // A request to the daemon's API refused for its credentials (audit): who, where and why, never
+    // what was presented. At most one per remote address per 10 s; `count` is how many failures
+    // it stands for (those since the address's last such event, and this one).
+    type: z.literal("api.auth_failed"),
+    remote: z.string(),
+    method: z.string(),
+    path: z.string(),
+    reason: z.string(),
+    count: z.number().int(),
+  }),
+  z.object({
     // Storage cannot be written (full disk, lock held too long, database deleted): published live
     // only (seq 0), since it cannot be recorded.
     type: z.literal("storage.failed"),

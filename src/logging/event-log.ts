@@ -36,6 +36,8 @@ export function eventLogLevel(event: DroverEvent): LoggedLevel {
       return "debug";
     case "token":
       return event.action === "failed" ? "warn" : "info";
+    case "api.auth_failed":
+      return "warn";
     case "workspace":
       if (event.action === "delivery_failed" || event.action === "conflict") return "warn";
       return event.action === "setup" || event.action === "waiting" ? "debug" : "info";
@@ -84,6 +86,8 @@ export function eventLogMessage(event: DroverEvent): string {
       return `${task} workspace ${event.action}${event.detail ? `: ${event.detail}` : ""}`;
     case "token":
       return `${task} token ${event.action} for ${event.repository}${event.detail ? `: ${event.detail}` : ""}`;
+    case "api.auth_failed":
+      return `API refused ${event.method} ${event.path} from ${event.remote}: ${event.reason}${event.count > 1 ? ` (${event.count} times)` : ""}`;
     case "storage.failed":
       return event.message;
     case "warning":

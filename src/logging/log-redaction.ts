@@ -2,7 +2,7 @@ import { redactSecrets } from "../security/secret-scan.ts";
 
 // What keeps secrets out of log lines: field names that always hold one (masked whole, by pino's
 // `redact` paths and again at any depth), and secret-looking text anywhere (the intake's scanner,
-// plus shapes only logs meet: bearer headers, drover's own API token, `redis://:password@host`).
+// which also knows the exact values drover passes to workers, plus `redis://:password@host`).
 
 const censored = "[redacted]";
 
@@ -66,10 +66,10 @@ export function censorLogPath(value: unknown, path: string[]): unknown {
   return censored;
 }
 
-/** `Bearer <token>`: a credential has a digit, so prose ("bearer authentication") is left alone. */
-const bearerPattern = /\b(Bearer)(\s+)(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}/gi;
-const droverTokenPattern = /(?<![\w-])drv_[A-Za-z0-9_-]{16,}/g;
-/** `scheme://:password@host` (no user name: Redis's usual form) and `scheme://user:password@host`. */
+/**
+ * `scheme://:password@host` (no user name: Redis's usual form) and `scheme://user:password@host`,
+ * placeholders included: a log line never needs a URL's password.
+ */
 const urlPasswordPattern = /([a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{0,256}:)[^\s/@]{1,256}@/gi;
 
 /** `redis://user:secret@host` → `redis://user:[redacted]@host`. */
@@ -77,11 +77,12 @@ export function maskUrlPassword(text: string): string {
   return text.replace(urlPasswordPattern, `$1${censored}@`);
 }
 
-/** A text with every secret-looking span replaced by `[redacted]`. */
+/**
+ * A text with every secret-looking span and known secret value replaced by `[redacted]` (bearer
+ * headers and drover's API token are shapes the scanner knows).
+ */
 export function redactLogText(text: string): string {
-  return maskUrlPassword(
-    redactSecrets(text).replace(bearerPattern, `$1$2${censored}`).replace(droverTokenPattern, censored),
-  );
+  return maskUrlPassword(redactSecrets(text));
 }
 
 /**

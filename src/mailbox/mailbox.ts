@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Clock } from "../core/clock.ts";
 import { DroverError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
-import { findSecret } from "../security/secret-scan.ts";
+import { refuseSecrets } from "../security/secret-issue.ts";
 import type { MailRecord, MailTable } from "../store/mail.ts";
 
 export const MailType = z.enum(["task_dispatch", "status_report", "discovery", "request", "broadcast"]);
@@ -32,6 +32,10 @@ export const SendMail = z.object({
     .max(64 * 1024),
   priority: MailPriority.default("normal"),
   ttlMs: z.number().int().positive().default(defaultMailTtlMs),
+  allowSecrets: z
+    .boolean()
+    .default(false)
+    .describe("Accept a payload that looks like it contains a secret (refused by default)."),
 });
 export type SendMail = z.input<typeof SendMail>;
 
@@ -65,9 +69,16 @@ export class Mailbox {
         `bad message: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
       );
     const mail = parsed.data;
-    const secret = findSecret(mail.payload);
-    if (secret)
-      throw new DroverError("bad_input", `refused: the payload looks like it contains a secret (${secret})`);
+    if (!mail.allowSecrets)
+      refuseSecrets([
+        {
+          source: `mail to "${mail.to}"`,
+          path: "payload",
+          what: "the message",
+          text: mail.payload,
+          override: 'pass --allow-secrets ("allowSecrets": true in the API)',
+        },
+      ]);
     this.#checkSender(mail.from, mail.externalSender);
     const broadcast = mail.type === "broadcast" || mail.to === "all";
     const recipients = broadcast ? this.#allRunners().filter((name) => name !== mail.from) : [mail.to];

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
 import { DroverError } from "../core/errors.ts";
-import { findSecret } from "../security/secret-scan.ts";
+import { refuseSecrets, type TextToScan } from "../security/secret-issue.ts";
 import type { MemoryRecord, MemoryTable } from "../store/memories.ts";
 
 /** The namespace every runner can read with `--shared`. */
@@ -36,7 +36,14 @@ export class MemoryService {
     this.#clock = clock;
   }
 
-  store(input: { namespace: string; content: string; tags?: readonly string[]; type?: string }): StoreResult {
+  store(input: {
+    namespace: string;
+    content: string;
+    tags?: readonly string[];
+    type?: string;
+    /** Accept content or tags that look like they contain a secret (refused by default). */
+    allowSecrets?: boolean;
+  }): StoreResult {
     const namespace = checkNamespace(input.namespace);
     const content = input.content.trim();
     if (!content) throw new DroverError("bad_input", "memory content is empty");
@@ -46,12 +53,7 @@ export class MemoryService {
         `memory content is ${Buffer.byteLength(content)} bytes; the limit is ${memoryLimits.maxContentBytes}`,
       );
     }
-    const secret = findSecret(content) ?? findSecret((input.tags ?? []).join(" "));
-    if (secret)
-      throw new DroverError(
-        "bad_input",
-        `refused: the memory looks like it contains a secret (${secret}); keep secrets in the environment`,
-      );
+    if (!input.allowSecrets) refuseSecrets(memoryTexts(namespace, content, input.tags ?? []));
     const hash = createHash("sha256").update(normalize(content)).digest("hex");
     const existing = this.#table.findByHash(namespace, hash);
     if (existing) return { id: existing.id, duplicate: true, pruned: 0 };
@@ -128,6 +130,16 @@ export class MemoryService {
   namespaces(): { namespace: string; count: number; bytes: number }[] {
     return this.#table.namespaces();
   }
+}
+
+/** What a memory holds that could hold a secret: its content and its tags. */
+function memoryTexts(namespace: string, content: string, tags: readonly string[]): TextToScan[] {
+  const source = `memory "${namespace}"`;
+  const override = 'pass --allow-secrets ("allowSecrets": true in the API)';
+  return [
+    { source, path: "content", what: "the memory", text: content, override },
+    ...tags.map((tag, i) => ({ source, path: `tags[${i}]`, what: `tag ${i + 1}`, text: tag, override })),
+  ];
 }
 
 function checkNamespace(namespace: string): string {

@@ -11,6 +11,7 @@ import { type AgentDefinition, renderAgentFile } from "./agent-file.ts";
 import { readAgentFiles, type SkippedAgentFile } from "./read-agent-files.ts";
 import { type RunnerRunOptions, type RunnerRunResult, runAsRunner, runIsLive } from "./run-as-runner.ts";
 import { type AgentFileState, agentFileState, removeAgentFile, writeAgentFile } from "./runner-agent-file.ts";
+import { agentSecretReason, refuseRunnerSecrets } from "./runner-secrets.ts";
 
 const namePattern = /^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/;
 
@@ -22,6 +23,10 @@ export interface RunnerInput {
   dir?: string;
   instructions?: string;
   settings?: Record<string, unknown>;
+  /** Accept instructions or a description that look like they contain a secret (not stored). */
+  allowSecrets?: boolean;
+  /** The file the instructions were read from, named when they are refused (not stored). */
+  instructionsFile?: string;
 }
 
 /** What `destroy` did; the agent file is deleted only if drover wrote it and it is unchanged. */
@@ -74,12 +79,14 @@ export class RunnerService {
     if (this.#store.runners.get(input.name))
       throw new DroverError("conflict", `runner "${input.name}" exists already (use drover runner edit)`);
     checkDir(input.dir);
+    refuseRunnerSecrets(input);
   }
 
   /** What `edit` checks before changing anything: the runner exists, a new directory exists. */
   validateEdit(name: string, changes: Omit<RunnerInput, "name">): RunnerRecord {
     const runner = this.get(name);
     checkDir(changes.dir);
+    refuseRunnerSecrets({ name, ...changes });
     return runner;
   }
 
@@ -163,6 +170,8 @@ export class RunnerService {
         skipped.push({ file: agent.file, reason: `"${agent.name}" is not a valid runner name` });
       } else if (this.#store.runners.get(agent.name)) {
         skipped.push({ file: agent.file, reason: `runner "${agent.name}" exists already` });
+      } else if (agentSecretReason(agent)) {
+        skipped.push({ file: agent.file, reason: agentSecretReason(agent) as string });
       } else {
         imported.push(
           this.create({

@@ -1,4 +1,4 @@
-import type { InputIssue } from "../core/errors.ts";
+import { badInput, type InputIssue } from "../core/errors.ts";
 import { findSecretKinds } from "./secret-scan.ts";
 
 /** A piece of user text to check before drover stores it or sends it to a model. */
@@ -27,4 +27,13 @@ export function secretIssue(input: TextToScan): InputIssue | undefined {
     path: input.path,
     message: `${input.what} looks like it contains a secret (${kinds.join(", ")}); keep secrets in the environment${override}`,
   };
+}
+
+/**
+ * Refuses texts that look like they hold secrets: a `bad_input` error (exit 2, HTTP 400) listing
+ * each one, so the user fixes them in one pass. Runner instructions, mail and memory use it.
+ */
+export function refuseSecrets(texts: readonly TextToScan[]): void {
+  const issues = texts.flatMap((text) => secretIssue(text) ?? []);
+  if (issues.length > 0) throw badInput("bad_input", issues);
 }

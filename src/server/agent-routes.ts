@@ -15,6 +15,7 @@ const RunnerBody = z.strictObject({
   dir: z.string().optional(),
   instructions: z.string().optional(),
   settings: z.record(z.string(), z.unknown()).optional(),
+  allowSecrets: z.boolean().optional(),
 });
 const RunBody = z.strictObject({
   prompt: z.string().min(1),
@@ -26,6 +27,7 @@ const MemoryBody = z.strictObject({
   content: z.string(),
   tags: z.array(z.string()).optional(),
   type: z.string().optional(),
+  allowSecrets: z.boolean().optional(),
 });
 
 const MemoryListQuery = z.object({ namespace: z.string().min(1).optional(), limit: limitParam(1000, 50) });

@@ -8,15 +8,17 @@ import type { DroverEvent, EventBus } from "../core/events.ts";
 import type { Engine } from "../engines/contract.ts";
 import type { FleetHost } from "../fleet/fleet-hosts.ts";
 import type { TaskDocument } from "../intake/read-task-file.ts";
-import { tokenMatches } from "../security/api-token.ts";
+import { redactSecretsIn } from "../security/redact-value.ts";
 import type { Store } from "../store/store.ts";
 import { buildBatchResults } from "../supervisor/batch-results.ts";
 import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
+import { AuthFailures, requireToken } from "./api-auth.ts";
 import { addDashboardRoutes } from "./dashboard-routes.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
 import { addInboxRoutes } from "./inbox-routes.ts";
+import { refuseCrossOrigin, refuseForeignHost, secureResponses } from "./request-guard.ts";
 import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
 import { addTaskTranscriptRoutes } from "./task-transcript-routes.ts";
 
@@ -40,6 +42,10 @@ export interface ServerDeps {
   fleet?: () => Promise<FleetStatus>;
   /** `GET /metrics`: Prometheus text format (the app's `DroverMetrics.scrape`). */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The `Host` values the daemon answers to (`daemonHostNames`); others get 421. Unset: any. */
+  ownHosts?: () => readonly string[];
+  /** Clock of the failed-auth events' rate limit. */
+  now?: () => number;
 }
 
 /** What `GET /v1/status` says about the fleet. */
@@ -64,22 +70,18 @@ const StreamQuery = z.object({ batch: z.string().min(1).optional() });
 export function createServer(deps: ServerDeps): Hono {
   const app = new Hono();
   app.onError((error, c) => errorResponse(c, error));
+  // Outermost: no CORS headers, redacted bodies. Then no other host name (DNS rebinding).
+  app.use("*", secureResponses);
+  app.use("*", refuseForeignHost(deps.ownHosts));
+  const failures = new AuthFailures((event) => deps.store.reportEvent(event), deps.now);
   // The web dashboard (`/`, login, assets) before the token check; its login cookie also opens the API.
-  const dashboard = addDashboardRoutes(app, { token: deps.token, store: deps.store });
-  app.use("*", async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    if (!tokenMatches(presented, deps.token) && !dashboard.signedIn(c)) {
-      return c.json(
-        { error: { code: "unauthorized", message: "missing or wrong bearer token (see .drover/api-token)" } },
-        401,
-        {
-          "www-authenticate": 'Bearer realm="drover"',
-        },
-      );
-    }
-    await next();
+  const dashboard = addDashboardRoutes(app, {
+    token: deps.token,
+    store: deps.store,
+    onLoginFailed: (c) => failures.record(c, "wrong token at the dashboard login"),
   });
+  app.use("*", refuseCrossOrigin(deps.ownHosts));
+  app.use("*", requireToken({ token: deps.token, signedIn: dashboard.signedIn, failures }));
   // After the token check, so unauthenticated clients cannot make the daemon read bodies.
   const maxBodySize = deps.maxBodySize ?? defaultMaxBodySize;
   app.use("*", bodyLimit({ maxSize: maxBodySize, onError: (c) => tooLargeResponse(c, maxBodySize) }));
@@ -198,7 +200,8 @@ export function createServer(deps: ServerDeps): Hono {
       const send = async (event: DroverEvent) => {
         if (event.seq <= lastSeq) return;
         lastSeq = event.seq;
-        await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+        const data = JSON.stringify(redactSecretsIn(event));
+        await stream.writeSSE({ id: String(event.seq), event: event.type, data });
       };
       // A first byte at once: clients (EventSource) count the stream open only when one arrives.
       await stream.writeSSE({ event: "ping", data: "{}" });

@@ -14,6 +14,8 @@ export interface DashboardDeps {
   store: Pick<Store, "listEvents">;
   /** The built dashboard (`dist/dashboard`); found next to this module when not given. */
   dashboardDir?: string;
+  /** A login with the wrong token (for the failed-auth events). */
+  onLoginFailed?: (c: Context) => void;
   now?: () => number;
 }
 
@@ -88,8 +90,10 @@ export function addDashboardRoutes(app: Hono, deps: DashboardDeps): DashboardAut
     if (crossSite) return html(c, loginPage(`Refused a login from another site (${crossSite}).`), 403);
     const form = LoginForm.safeParse(await c.req.parseBody().catch(() => ({})));
     if (!form.success) return html(c, loginPage("Enter the API token."), 400);
-    if (!tokenMatches(form.data.token, deps.token))
+    if (!tokenMatches(form.data.token, deps.token)) {
+      deps.onLoginFailed?.(c);
       return html(c, loginPage("That is not this daemon's API token (see .drover/api-token)."), 401);
+    }
     const { cookieValue } = sessions.issue();
     setCookie(c, sessions.cookieName, cookieValue, {
       httpOnly: true,

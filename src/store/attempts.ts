@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { TokenCounts } from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
 import { redactSecretsIn } from "../security/redact-value.ts";
+import { redactSecrets } from "../security/secret-scan.ts";
 import { type Db, sql } from "./database.ts";
 
 /** An attempt's conversation as stored (the engine caps its size); read back through this schema. */
@@ -135,13 +136,13 @@ export function finishAttempt(
        where id = ? and status = 'running'`,
   ).run(
     result.status,
-    result.failure ? JSON.stringify(result.failure) : null,
+    // Failures, answers and tool outputs come from outside drover: secrets are redacted before storing.
+    result.failure ? JSON.stringify(redactSecretsIn(result.failure)) : null,
     JSON.stringify(result.tokens),
     result.cost,
-    result.finalText ?? null,
+    result.finalText !== undefined ? redactSecrets(result.finalText) : null,
     JSON.stringify(result.filesChanged),
     result.finishedAt,
-    // Tool outputs and answers come from outside drover: secrets are redacted before storing.
     result.transcript ? JSON.stringify(redactSecretsIn(result.transcript)) : null,
     attemptId,
   );

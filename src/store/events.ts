@@ -1,6 +1,5 @@
 import type { DroverEvent, DroverEventBody } from "../core/events.ts";
 import { redactSecretsIn } from "../security/redact-value.ts";
-import { redactSecrets } from "../security/secret-scan.ts";
 import { type Db, sql } from "./database.ts";
 
 interface EventRow {
@@ -9,22 +8,18 @@ interface EventRow {
   body: string;
 }
 
-/** Events whose text comes from outside drover (providers, agents, tools): secrets are redacted before storing. */
-const redactedTypes: ReadonlySet<string> = new Set([
-  "warning",
-  "attempt.finished",
-  "task.state",
-  "watchdog.action",
-  "inbox.added",
-]);
+/**
+ * An event as it may leave drover: every string passed through `redactSecrets` (shapes and the
+ * exact values drover hands its workers). Agents, tools and providers write much of what events
+ * carry; the store is where every event passes, recorded or not.
+ */
+export function redactEvent<T extends DroverEventBody>(event: T): T {
+  return redactSecretsIn(event);
+}
 
 /** Appends one event row and returns the recorded event (with its sequence number). */
 export function appendEvent(db: Db, ts: number, event: DroverEventBody): DroverEvent {
-  const body = redactedTypes.has(event.type)
-    ? redactSecretsIn(event)
-    : event.type === "attempt.progress" && event.detail // the hot path: only its free text
-      ? { ...event, detail: redactSecrets(event.detail) }
-      : event;
+  const body = redactEvent(event);
   const ids = body as { batchId?: string; taskId?: string; attemptId?: string };
   const result = sql(
     db,

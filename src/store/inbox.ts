@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { redactSecretsIn } from "../security/redact-value.ts";
+import { redactSecrets } from "../security/secret-scan.ts";
 import { type Db, sql } from "./database.ts";
 
 export const InboxKind = z.enum(["permission", "blocked", "failed", "handoff", "watchdog", "thrashing"]);
@@ -74,9 +76,10 @@ export class InboxTable {
       item.batchId ?? null,
       item.taskId ?? null,
       item.attemptId ?? null,
-      item.title,
-      item.detail,
-      item.evidence ? JSON.stringify(item.evidence) : null,
+      // Titles and evidence quote agents and tools: secrets are redacted before storing.
+      redactSecrets(item.title),
+      redactSecrets(item.detail),
+      item.evidence ? JSON.stringify(redactSecretsIn(item.evidence)) : null,
       dedupeKey ?? null,
       item.createdAt,
     );

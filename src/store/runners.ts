@@ -1,3 +1,4 @@
+import { redactSecretsIn } from "../security/redact-value.ts";
 import { type Db, sql } from "./database.ts";
 
 export interface RunnerRecord {
@@ -196,7 +197,7 @@ export class RunnerTable {
       ).run(
         result.status,
         result.sessionId ?? null,
-        result.outcome ? JSON.stringify(result.outcome) : null,
+        result.outcome ? JSON.stringify(redactSecretsIn(result.outcome)) : null,
         now,
         runId,
       );

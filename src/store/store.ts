@@ -12,7 +12,7 @@ import {
 } from "./attempts.ts";
 import { type BatchRecord, markBatchFinished, setBatchOwner } from "./batches.ts";
 import { type Db, openDatabase } from "./database.ts";
-import { appendEvent } from "./events.ts";
+import { appendEvent, redactEvent } from "./events.ts";
 import { InboxTable } from "./inbox.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
@@ -149,7 +149,7 @@ export class Store extends StoreReads {
     } catch (error) {
       if (!(error instanceof DroverError && error.code === "storage_failed")) throw error;
     }
-    this.#bus.publish({ ...body, seq: 0, ts: this.#clock.now() } as DroverEvent);
+    this.#bus.publish({ ...redactEvent(body), seq: 0, ts: this.#clock.now() } as DroverEvent);
   }
 
   /** Creates a batch and its tasks (all `queued`) atomically. */

@@ -1,6 +1,8 @@
 import type { Outcome } from "../core/outcome.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import type { TaskState } from "../core/task-states.ts";
+import { redactSecretsIn } from "../security/redact-value.ts";
+import { redactSecrets } from "../security/secret-scan.ts";
 import { type Db, sql } from "./database.ts";
 
 export interface TaskRecord {
@@ -167,7 +169,14 @@ export function updateTaskState(
   sql(
     db,
     "update tasks set state = ?, state_reason = ?, updated_at = ?, finished_at = ? where batch_id = ? and id = ?",
-  ).run(to, reason ?? null, now, final ? now : null, key.batchId, key.taskId);
+  ).run(
+    to,
+    reason !== undefined ? redactSecrets(reason) : null,
+    now,
+    final ? now : null,
+    key.batchId,
+    key.taskId,
+  );
 }
 
 export function recordTaskOutcome(
@@ -180,7 +189,8 @@ export function recordTaskOutcome(
     "update tasks set session_id = coalesce(?, session_id), outcome = coalesce(?, outcome) where batch_id = ? and id = ?",
   ).run(
     fields.sessionId ?? null,
-    fields.outcome ? JSON.stringify(fields.outcome) : null,
+    // The agent's own report: secrets are redacted before storing.
+    fields.outcome ? JSON.stringify(redactSecretsIn(fields.outcome)) : null,
     key.batchId,
     key.taskId,
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redactSecretsIn } from "../security/redact-value.ts";
 import { type Db, sql } from "./database.ts";
 
 /** One commit on a task's branch. */
@@ -116,7 +117,7 @@ export class WorkspaceTable {
       "update task_workspaces set head = ?, commits = ?, diff_stat = ?, updated_at = ? where batch_id = ? and task_id = ?",
     ).run(
       summary.head,
-      JSON.stringify(summary.commits),
+      JSON.stringify(redactSecretsIn(summary.commits)),
       JSON.stringify(summary.diffStat),
       at,
       key.batchId,
@@ -128,7 +129,7 @@ export class WorkspaceTable {
     sql(
       this.#db,
       "update task_workspaces set delivery = ?, updated_at = ? where batch_id = ? and task_id = ?",
-    ).run(JSON.stringify(delivery), delivery.at, key.batchId, key.taskId);
+    ).run(JSON.stringify(redactSecretsIn(delivery)), delivery.at, key.batchId, key.taskId);
   }
 
   get(batchId: string, taskId: string): WorkspaceRecord | undefined {

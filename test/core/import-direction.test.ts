@@ -12,7 +12,8 @@ const allowed: Record<string, readonly string[]> = {
   config: ["core"],
   store: ["core", "security"],
   queue: ["core", "config", "store"],
-  engines: ["core", "config", "watchdog"],
+  // security: an OpenCode server's password is registered for redaction where it is made.
+  engines: ["core", "config", "watchdog", "security"],
   watchdog: ["core", "config"],
   fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],

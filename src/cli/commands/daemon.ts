@@ -14,6 +14,7 @@ import { createLogger } from "../../logging/logger.ts";
 import { ensureApiToken } from "../../security/api-token.ts";
 import { ensureOwnerOnlyDir } from "../../security/owner-only-dir.ts";
 import { createServer } from "../../server/create-server.ts";
+import { daemonHostNames } from "../../server/request-guard.ts";
 import type { CliContext } from "../context.ts";
 import { daemonInfoFile, readDaemonInfo } from "../daemon-client.ts";
 import {
@@ -136,7 +137,10 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
   const models = [config.model, ...config.modelTiers.flat(), decomposeModel(config)];
   const app = await createApp({ loaded, env: context.env, models, bus: context.bus, owner: "daemon" });
   await app.supervisor.start();
+  // Known once listening (port 0 picks one); no request arrives before.
+  let listeningPort: number | undefined;
   const api = createServer({
+    ownHosts: () => (listeningPort === undefined ? [] : daemonHostNames(config.daemon.host, listeningPort)),
     store: app.store,
     supervisor: app.supervisor,
     engine: app.engine,
@@ -170,7 +174,10 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     (resolve, reject) => {
       const server = serve(
         { fetch: api.fetch, port: config.daemon.port, hostname: config.daemon.host },
-        (info) => resolve({ server, url: `http://${config.daemon.host}:${info.port}` }),
+        (info) => {
+          listeningPort = info.port;
+          resolve({ server, url: `http://${config.daemon.host}:${info.port}` });
+        },
       );
       server.once("error", (error: NodeJS.ErrnoException) =>
         reject(

@@ -17,6 +17,7 @@ export function registerMailCommands(program: Command, context: CliContext): voi
     .option("--from <runner>", "sender: a runner's name (checked), or any name with --external-sender")
     .option("--external-sender", "the sender is not a runner (a person, a script, a coordinator)")
     .option("--ttl <duration>", "time to live (default 7 days)")
+    .option("--allow-secrets", "accept a payload that looks like it holds a secret")
     .action(
       (
         flags: StateFlags & {
@@ -27,6 +28,7 @@ export function registerMailCommands(program: Command, context: CliContext): voi
           from?: string;
           externalSender?: boolean;
           ttl?: string;
+          allowSecrets?: boolean;
         },
       ) =>
         withState(flags, context, ({ mailbox }) => {
@@ -50,6 +52,7 @@ export function registerMailCommands(program: Command, context: CliContext): voi
             ...(flags.from ? { from: flags.from } : {}),
             ...(flags.externalSender ? { externalSender: true } : {}),
             ...(ttlMs ? { ttlMs } : {}),
+            ...(flags.allowSecrets ? { allowSecrets: true } : {}),
           });
           output(context, flags, sent, sent.map((m) => `sent ${m.id} to ${m.to}`).join("\n"));
         }),

@@ -12,21 +12,32 @@ export function registerMemoryCommands(program: Command, context: CliContext): v
     .requiredOption("--content <text>", "what to remember")
     .option("--tags <list>", "comma-separated tags")
     .option("--type <type>", "kind of memory (note, learning, working_solution, …)", "note")
-    .action((flags: StateFlags & { namespace: string; content: string; tags?: string; type: string }) =>
-      withState(flags, context, ({ memory: service }) => {
-        const result = service.store({
-          namespace: flags.namespace,
-          content: flags.content,
-          type: flags.type,
-          tags: flags.tags?.split(",") ?? [],
-        });
-        output(
-          context,
-          flags,
-          result,
-          result.duplicate ? `already remembered as ${result.id}` : `stored memory ${result.id}`,
-        );
-      }),
+    .option("--allow-secrets", "accept content or tags that look like they hold a secret")
+    .action(
+      (
+        flags: StateFlags & {
+          namespace: string;
+          content: string;
+          tags?: string;
+          type: string;
+          allowSecrets?: boolean;
+        },
+      ) =>
+        withState(flags, context, ({ memory: service }) => {
+          const result = service.store({
+            namespace: flags.namespace,
+            content: flags.content,
+            type: flags.type,
+            tags: flags.tags?.split(",") ?? [],
+            ...(flags.allowSecrets ? { allowSecrets: true } : {}),
+          });
+          output(
+            context,
+            flags,
+            result,
+            result.duplicate ? `already remembered as ${result.id}` : `stored memory ${result.id}`,
+          );
+        }),
     );
   addStateOptions(
     memory.command("recall").description("find what a namespace remembers about a query (full text, ranked)"),

@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import type { DroverEvent } from "../../core/events.ts";
 import type { TaskSpec } from "../../core/task-spec.ts";
 import type { SubmitResult } from "../../supervisor/supervisor.ts";
@@ -8,6 +7,7 @@ import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import type { TtyProgress } from "../render/tty-progress.ts";
+import { writeResultsFile } from "../write-results-file.ts";
 import { taskBody } from "./api-commands.ts";
 import { openBatchSource } from "./batch-source.ts";
 import { watchBatch } from "./batch-watch.ts";
@@ -83,7 +83,7 @@ export async function runViaDaemon(input: RunViaDaemonInput, context: CliContext
       onEvent: show,
     });
     const results = await source.results(batchId);
-    writeFileSync(input.outFile, `${JSON.stringify(results, null, 2)}\n`);
+    writeResultsFile(input.outFile, results);
     progress?.stop();
     const summary = renderSummary(results, input.outFile);
     if (json) {

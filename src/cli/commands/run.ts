@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { createApp } from "../../app.ts";
@@ -18,6 +17,7 @@ import { exitCodes } from "../exit-codes.ts";
 import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
+import { writeResultsFile } from "../write-results-file.ts";
 import { promptTaskSpecs } from "./prompt-tasks.ts";
 import { findResumableBatch, readBatchForResume } from "./resume.ts";
 import { decomposeForRun } from "./run-decompose.ts";
@@ -219,7 +219,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
           ...(strategy ? { strategy } : {}),
           onBatch,
         });
-    writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+    writeResultsFile(outFile, results);
     progress?.stop();
     const summary = renderSummary(results, outFile);
     if (json) {

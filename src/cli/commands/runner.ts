@@ -19,6 +19,7 @@ interface RunnerFlags extends StateFlags {
   engine?: string;
   dir?: string;
   instructions?: string;
+  allowSecrets?: boolean;
   /** false with --no-check: do not start OpenCode to check --model and --agent. */
   check: boolean;
 }
@@ -35,6 +36,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .option("--engine <name>", `engine that runs it (${EngineName.options.join(", ")}; default opencode)`)
       .option("--dir <path>", "working directory (its .opencode/agents/NAME.md is written)")
       .option("--instructions <file>", "AGENTS.md instructions from this file")
+      .option("--allow-secrets", "accept instructions or a description that look like they hold a secret")
       .option(
         "--no-check",
         "do not start OpenCode to check --model and --agent (they are checked again at run)",
@@ -55,8 +57,12 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
     ...(flags.agent ? { agent: flags.agent } : {}),
     ...(flags.dir ? { dir: path.resolve(context.cwd, flags.dir) } : {}),
     ...(flags.instructions
-      ? { instructions: readInstructions(path.resolve(context.cwd, flags.instructions)) }
+      ? {
+          instructions: readInstructions(path.resolve(context.cwd, flags.instructions)),
+          instructionsFile: path.resolve(context.cwd, flags.instructions),
+        }
       : {}),
+    ...(flags.allowSecrets ? { allowSecrets: true } : {}),
   });
 
   definition(

@@ -5,6 +5,7 @@ import { badInput } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
 import { eventLogger } from "../../logging/event-log.ts";
 import { createLogger } from "../../logging/logger.ts";
+import { redactSecretsIn } from "../../security/redact-value.ts";
 import type { CliContext } from "../context.ts";
 import { exitCodes } from "../exit-codes.ts";
 
@@ -69,7 +70,7 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
   });
   const logEvent = eventLogger(log);
   const print = (event: DroverEventBody) => {
-    const stamped = { ...event, seq: 0, ts: Date.now() };
+    const stamped = { ...redactSecretsIn(event), seq: 0, ts: Date.now() };
     if (flags.json) context.stdout.write(`${JSON.stringify(stamped)}\n`);
     logEvent(stamped);
   };

@@ -54,6 +54,8 @@ export function describeEvent(event: DroverEvent): string {
           .join(
             ", ",
           )})${event.expiresAt ? ` until ${new Date(event.expiresAt).toISOString().slice(11, 19)}` : ""}${event.detail ? `: ${event.detail}` : ""}`;
+      case "api.auth_failed":
+        return `API refused ${event.method} ${event.path} from ${event.remote}: ${event.reason}${event.count > 1 ? ` (${event.count} times)` : ""}`;
       case "warning":
         return `warning ${event.code}: ${event.message}`;
     }

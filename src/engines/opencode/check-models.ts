@@ -124,10 +124,13 @@ function at(use: { source: string; path: string }): { source: string; path: stri
   return { source: use.source, path: use.path };
 }
 
+/** The provider's own base URL: behind the model gateway, the upstream the user configured. */
 function baseUrlOf(providerConfig: Record<string, unknown>, providerId: string): string | undefined {
-  const provider = providerConfig[providerId] as { options?: { baseURL?: unknown } } | undefined;
-  const url = provider?.options?.baseURL;
-  return typeof url === "string" ? url : undefined;
+  const provider = providerConfig[providerId] as
+    | { options?: { baseURL?: unknown; droverUpstream?: unknown } }
+    | undefined;
+  const url = provider?.options?.droverUpstream ?? provider?.options?.baseURL;
+  return typeof url === "string" && url ? url : undefined;
 }
 
 /** Any HTTP answer counts as reachable; only a failed connection is a problem. */

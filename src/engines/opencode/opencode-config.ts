@@ -73,3 +73,52 @@ export function deepMerge(
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** Where the model gateway sends one provider, as far as the OpenCode config needs to know. */
+export interface GatewayedProvider {
+  provider: string;
+  /** `<gateway>/p/<provider>`. */
+  baseURL: string;
+  /** The upstream the user configured (`options.baseURL`), probed by checkModels; never sent to OpenCode's SDKs. */
+  probeURL?: string;
+}
+
+/**
+ * Points each gatewayed provider at the model gateway: `options.baseURL` becomes the gateway's
+ * route and `options.apiKey` the reference to the server's own credential, so no real key (and no
+ * `{env:…}` that would need one) is left in what the servers get.
+ */
+export function pointProvidersAtGateway(
+  config: Record<string, unknown>,
+  providers: readonly GatewayedProvider[],
+  credentialRef: string,
+): Record<string, unknown> {
+  const entries: Record<string, unknown> = { ...((config.provider as Record<string, unknown>) ?? {}) };
+  for (const { provider, baseURL, probeURL } of providers) {
+    const entry = isPlainObject(entries[provider]) ? entries[provider] : {};
+    const options = isPlainObject(entry.options) ? entry.options : {};
+    entries[provider] = {
+      ...entry,
+      options: {
+        ...options,
+        baseURL,
+        apiKey: credentialRef,
+        ...(probeURL ? { droverUpstream: withoutSecrets(probeURL) } : {}),
+      },
+    };
+  }
+  return { ...config, provider: entries };
+}
+
+/** A URL without user info or query, which could carry a key. */
+function withoutSecrets(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    return parsed.toString().replace(/\/+$/, "");
+  } catch {
+    return "";
+  }
+}

@@ -1,4 +1,5 @@
 import { createOpencodeClient, type OpencodeClient, type Event as OpencodeEvent } from "@opencode-ai/sdk/v2";
+import { knownSecrets } from "../../security/known-secrets.ts";
 import { GlobalEventStream } from "./global-event-stream.ts";
 import type { ServerProcess } from "./server-process.ts";
 
@@ -25,6 +26,7 @@ export class OpencodeServer {
   #lost = false;
   #assigned = 0;
   #busy: { at: number; value: Promise<Set<string>> } | undefined;
+  readonly #forgetSecrets: () => void;
 
   constructor(options: {
     name: string;
@@ -37,8 +39,14 @@ export class OpencodeServer {
     this.name = options.name;
     this.url = options.url;
     this.process = options.process;
-    const headers = {
-      authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`,
+    const basic = Buffer.from(`${options.username}:${options.password}`).toString("base64");
+    const headers = { authorization: `Basic ${basic}` };
+    // Redaction knows the password (and its header) wherever it turns up, until the server stops.
+    const forgetPassword = knownSecrets.add("OPENCODE_SERVER_PASSWORD", options.password);
+    const forgetHeader = knownSecrets.add("OPENCODE_SERVER_PASSWORD", basic);
+    this.#forgetSecrets = () => {
+      forgetPassword();
+      forgetHeader();
     };
     this.client = createOpencodeClient({ baseUrl: options.url, headers });
     this.#stream = new GlobalEventStream({
@@ -129,6 +137,7 @@ export class OpencodeServer {
   async stop(): Promise<void> {
     this.#stream.close();
     await this.process?.stop();
+    this.#forgetSecrets();
   }
 
   #route(event: OpencodeEvent): void {

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
 import { prepareEngineHome } from "./engine-home.ts";
+import { issueModelCredential } from "./model-credential.ts";
 import { OpencodeServer } from "./opencode-server.ts";
 import { serverEnv } from "./server-env.ts";
 import { spawnServer } from "./server-process.ts";
@@ -27,6 +28,8 @@ export async function startServer(options: {
 }): Promise<{ server: OpencodeServer; password: string }> {
   const { settings, root } = options;
   const home = prepareEngineHome(options.homeDir);
+  // Each server its own model-gateway credential; the one a previous server here had stops working.
+  issueModelCredential(options.homeDir);
   const logDir = path.join(root, "logs");
   mkdirSync(logDir, { recursive: true });
   const password = randomBytes(24).toString("base64url");
