@@ -127,8 +127,9 @@ describe("watchdog hard limit per tool (real OpenCode)", () => {
   let h: EngineHarness;
   before(async () => {
     h = await startHarness({
-      "watchdog.toolIdle": "1s",
-      "watchdog.toolLimit": { bash: "2s", default: "30m" },
+      // Idle generously past a loaded machine's gaps in output reporting; the limit comes first.
+      "watchdog.toolIdle": "4s",
+      "watchdog.toolLimit": { bash: "6s", default: "30m" },
     });
   });
   after(async () => {
@@ -137,7 +138,7 @@ describe("watchdog hard limit per tool (real OpenCode)", () => {
 
   it("stops a tool that is alive but past its limit, and the session goes on", async () => {
     const results = await h.run([
-      h.task("long", "[[bash for i in $(seq 1 60); do echo tick $i; sleep 0.25; done]] [[reply stopped]]"),
+      h.task("long", "[[bash for i in $(seq 1 120); do echo tick $i; sleep 0.25; done]] [[reply stopped]]"),
     ]);
     const actions = actionsOf(h, "long");
     assert.deepEqual(
