@@ -219,9 +219,15 @@ export type DroverEvent = DroverEventBody & { seq: number; ts: number };
 
 export type EventListener = (event: DroverEvent) => void;
 
-/** In-process fan-out of recorded events; listeners must not throw (errors are swallowed). */
+/**
+ * In-process fan-out of recorded events; listeners must not throw (errors are swallowed). An event
+ * published by a listener waits until the one being delivered has reached every listener, so all
+ * listeners see events in sequence order (a cause before what it caused).
+ */
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
+  readonly #waiting: DroverEvent[] = [];
+  #delivering = false;
 
   subscribe(listener: EventListener): () => void {
     this.#listeners.add(listener);
@@ -229,6 +235,17 @@ export class EventBus {
   }
 
   publish(event: DroverEvent): void {
+    this.#waiting.push(event);
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      for (let next = this.#waiting.shift(); next; next = this.#waiting.shift()) this.#deliver(next);
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  #deliver(event: DroverEvent): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -10,21 +10,18 @@ import type { InboxService } from "./inbox-service.ts";
  * cancelled, succeeded) resolves its open items. Never throws: trouble becomes a warning.
  */
 export function feedInbox(bus: EventBus, store: Store, inbox: InboxService): () => void {
-  // After the event reached every listener: an item recorded inside the publish would reach the
-  // others before the event that caused it, out of sequence order (a follower would drop the cause).
-  return bus.subscribe((event) =>
-    queueMicrotask(() => {
+  // Items recorded here are events too; the bus delivers them after the event that caused them.
+  return bus.subscribe((event) => {
+    try {
+      onEvent(event, store, inbox);
+    } catch (error) {
       try {
-        onEvent(event, store, inbox);
-      } catch (error) {
-        try {
-          store.reportEvent({ type: "warning", code: "inbox", message: errorMessage(error) });
-        } catch {
-          // The store is closed: nothing left to tell.
-        }
+        store.reportEvent({ type: "warning", code: "inbox", message: errorMessage(error) });
+      } catch {
+        // The store is closed: nothing left to tell.
       }
-    }),
-  );
+    }
+  });
 }
 
 function onEvent(event: DroverEvent, store: Store, inbox: InboxService): void {
