@@ -19,6 +19,8 @@ export interface HopTimes {
   finishToSettle: number;
   /** A task settled → the next launch: how fast a freed slot is used again. */
   settleToNextLaunch: number;
+  /** The 90th percentile of each hop: a slow tail (jobs waiting in Redis, say) hides behind a median. */
+  p90: { launchToClaim?: number; toSession: number; sessionToFinish: number; finishToSettle: number };
 }
 
 /**
@@ -68,23 +70,36 @@ export function hopTimes(events: readonly TimedEvent[]): HopTimes {
     sessionToFinish: median(works),
     finishToSettle: median(settles),
     settleToNextLaunch: median(refills),
+    p90: {
+      ...(claims.length ? { launchToClaim: quantile(claims, 0.9) } : {}),
+      toSession: quantile(sessions, 0.9),
+      sessionToFinish: quantile(works, 0.9),
+      finishToSettle: quantile(settles, 0.9),
+    },
   };
 }
 
 function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  return quantile(values, 0.5);
 }
 
-/** One line for the bench's log: `claim 12 ms · session 40 ms · work 900 ms · settle 5 ms · refill 3 ms`. */
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] as number;
+}
+
+/** One line for the bench's log: `launch→claim 12 ms (p90 30) · →session 40 ms (p90 90) · …`. */
 export function describeHops(hops: HopTimes): string {
-  const ms = (n: number) => `${Math.round(n)} ms`;
+  const ms = (n: number, tail?: number) =>
+    `${Math.round(n)} ms${tail === undefined ? "" : ` (p90 ${Math.round(tail)})`}`;
   return [
-    ...(hops.launchToClaim !== undefined ? [`launch→claim ${ms(hops.launchToClaim)}`] : []),
-    `→session ${ms(hops.toSession)}`,
-    `session→finished ${ms(hops.sessionToFinish)}`,
-    `finished→settled ${ms(hops.finishToSettle)}`,
+    ...(hops.launchToClaim !== undefined
+      ? [`launch→claim ${ms(hops.launchToClaim, hops.p90.launchToClaim)}`]
+      : []),
+    `→session ${ms(hops.toSession, hops.p90.toSession)}`,
+    `session→finished ${ms(hops.sessionToFinish, hops.p90.sessionToFinish)}`,
+    `finished→settled ${ms(hops.finishToSettle, hops.p90.finishToSettle)}`,
     `settled→next launch ${ms(hops.settleToNextLaunch)}`,
   ].join(" · ");
 }
