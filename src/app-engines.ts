@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import { startEgressForServers } from "./app-egress.ts";
 import { startGatewayForServers } from "./app-gateway.ts";
+import { strictSandboxOf } from "./app-sandbox.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { scriptedModel } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
@@ -41,7 +43,7 @@ export async function startLocalEngines(options: {
   loaded: LoadedConfig;
   env: NodeJS.ProcessEnv;
   models: readonly string[];
-  report(event: Extract<DroverEventBody, { type: "engine.server" | "warning" }>): void;
+  report(event: Extract<DroverEventBody, { type: "engine.server" | "network.decision" | "warning" }>): void;
   closers: Closer[];
   clock?: Clock;
 }): Promise<StartedEngines> {
@@ -70,6 +72,10 @@ export async function startLocalEngines(options: {
         report: options.report,
         closers,
       });
+  // Their tools' traffic goes through the egress proxy, classified by network tier.
+  const egress = config.opencode.attach
+    ? undefined
+    : await startEgressForServers({ loaded, report: options.report, closers });
   const engine = new OpencodeServerEngine({
     settings: config.opencode,
     bin: config.opencode.attach ? "" : resolveOpencodeBin(config.opencode.bin),
@@ -80,6 +86,8 @@ export async function startLocalEngines(options: {
     report: options.report,
     watchdog: config.watchdog,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(egress ? { egressProxyUrl: egress.url } : {}),
+    ...(config.sandbox === "strict" ? { strict: strictSandboxOf(loaded, egress) } : {}),
   });
   closers.push(() => engine.stop());
   await engine.start();

@@ -54,7 +54,7 @@ export class DaemonClient {
     return { authorization: `Bearer ${this.#token}` };
   }
 
-  async request<T>(method: "GET" | "POST", route: string, body?: unknown): Promise<T> {
+  async request<T>(method: "GET" | "POST" | "DELETE", route: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.url}${route}`, {

@@ -205,6 +205,45 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     message: z.string(),
   }),
   z.object({
+    // A schedule's slot submitted its batch (`key` = NAME@slot is the batch's idempotency key).
+    type: z.literal("schedule.fired"),
+    name: z.string(),
+    slot: z.number(),
+    key: z.string(),
+    batchId: z.string(),
+    trigger: z.enum(["schedule", "catch-up", "manual"]),
+  }),
+  z.object({
+    // A slot that did not fire: skipped (overlap), missed (the daemon was down or late), queued
+    // behind a running batch (overlap queue; fires when it ends), or failed (`reason` says why).
+    type: z.enum(["schedule.skipped", "schedule.missed", "schedule.queued", "schedule.failed"]),
+    name: z.string(),
+    slot: z.number(),
+    key: z.string(),
+    reason: z.string(),
+  }),
+  z.object({
+    // A schedule added, paused, resumed or removed.
+    type: z.literal("schedule.changed"),
+    name: z.string(),
+    action: z.enum(["added", "paused", "resumed", "removed"]),
+  }),
+  z.object({
+    // The egress proxy let a connection through, flagged it (tier 4) or denied it (tier 5).
+    type: z.literal("network.decision"),
+    /** Who asked: the proxy listener's label (a server group, or `servers` for the shared port). */
+    label: z.string(),
+    batchId: z.string().optional(),
+    taskId: z.string().optional(),
+    host: z.string(),
+    port: z.number().int(),
+    tier: z.number().int().min(1).max(5),
+    decision: z.enum(["allow", "flag", "deny"]),
+    rule: z.string(),
+    /** Same label, host and decision since the last such event (repeats are told once a minute). */
+    count: z.number().int().min(1).default(1),
+  }),
+  z.object({
     type: z.literal("warning"),
     code: z.string(),
     message: z.string(),

@@ -39,6 +39,20 @@ function onEvent(event: DroverEvent, store: Store, inbox: InboxService): void {
     });
     return;
   }
+  if (event.type === "network.decision") {
+    if (event.decision === "allow") return;
+    const who = event.taskId ? `${event.batchId}/${event.taskId}` : event.label;
+    inbox.add({
+      kind: "network",
+      ...(event.batchId ? { batchId: event.batchId } : {}),
+      ...(event.taskId ? { taskId: event.taskId } : {}),
+      title: `${who}: ${event.decision === "deny" ? "denied" : "flagged"} a connection to ${event.host}`,
+      detail: `${event.host}:${event.port} is tier ${event.tier} (${event.rule})`,
+      evidence: { host: event.host, port: event.port, tier: event.tier, rule: event.rule },
+      key: `network:${who}:${event.host}:${event.decision}`,
+    });
+    return;
+  }
   if (event.type !== "task.state") return;
   const ref = `${event.batchId}/${event.taskId}`;
   const key = { batchId: event.batchId, taskId: event.taskId };

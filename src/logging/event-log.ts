@@ -37,7 +37,10 @@ export function eventLogLevel(event: DroverEvent): LoggedLevel {
     case "token":
       return event.action === "failed" ? "warn" : "info";
     case "api.auth_failed":
+    case "schedule.failed":
       return "warn";
+    case "network.decision":
+      return event.decision === "allow" ? "debug" : "warn";
     case "workspace":
       if (event.action === "delivery_failed" || event.action === "conflict") return "warn";
       return event.action === "setup" || event.action === "waiting" ? "debug" : "info";
@@ -88,6 +91,17 @@ export function eventLogMessage(event: DroverEvent): string {
       return `${task} token ${event.action} for ${event.repository}${event.detail ? `: ${event.detail}` : ""}`;
     case "api.auth_failed":
       return `API refused ${event.method} ${event.path} from ${event.remote}: ${event.reason}${event.count > 1 ? ` (${event.count} times)` : ""}`;
+    case "schedule.fired":
+      return `schedule ${event.name} fired batch ${event.batchId} (${event.trigger})`;
+    case "schedule.skipped":
+    case "schedule.missed":
+    case "schedule.queued":
+    case "schedule.failed":
+      return `schedule ${event.name} ${event.type.slice("schedule.".length)}: ${event.reason}`;
+    case "schedule.changed":
+      return `schedule ${event.name} ${event.action}`;
+    case "network.decision":
+      return `${task || event.label} ${event.decision} ${event.host}:${event.port} (tier ${event.tier}, ${event.rule})${event.count > 1 ? ` ×${event.count}` : ""}`;
     case "storage.failed":
       return event.message;
     case "warning":

@@ -8,6 +8,7 @@ import type { DroverEvent, EventBus } from "../core/events.ts";
 import type { Engine } from "../engines/contract.ts";
 import type { FleetHost } from "../fleet/fleet-hosts.ts";
 import type { TaskDocument } from "../intake/read-task-file.ts";
+import type { ScheduleService } from "../schedules/schedule-service.ts";
 import { redactSecretsIn } from "../security/redact-value.ts";
 import type { Store } from "../store/store.ts";
 import { buildBatchResults } from "../supervisor/batch-results.ts";
@@ -20,6 +21,7 @@ import { errorResponse, tooLargeResponse } from "./http-errors.ts";
 import { addInboxRoutes } from "./inbox-routes.ts";
 import { refuseCrossOrigin, refuseForeignHost, secureResponses } from "./request-guard.ts";
 import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
+import { addScheduleRoutes } from "./schedule-routes.ts";
 import { addTaskTranscriptRoutes } from "./task-transcript-routes.ts";
 
 export interface ServerDeps {
@@ -36,6 +38,8 @@ export interface ServerDeps {
   agents?: Parameters<typeof addAgentRoutes>[1];
   /** The attention inbox routes, when given. */
   inbox?: Parameters<typeof addInboxRoutes>[1]["inbox"];
+  /** Schedules routes (and each schedule's next firing in `GET /v1/status`), when given. */
+  schedules?: ScheduleService;
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
   maxBodySize?: number;
   /** With a fleet (`queue.redis`): its Redis and worker hosts, for `GET /v1/status`. */
@@ -89,9 +93,11 @@ export function createServer(deps: ServerDeps): Hono {
   app.get("/v1/status", async (c) => {
     // The fleet's hosts first: capacity counts their slots.
     const fleet = deps.fleet ? { fleet: await deps.fleet() } : {};
-    return c.json({ ...deps.supervisor.status(), ...fleet });
+    const schedules = deps.schedules ? { schedules: deps.schedules.upcoming() } : {};
+    return c.json({ ...deps.supervisor.status(), ...fleet, ...schedules });
   });
   if (deps.agents) addAgentRoutes(app, deps.agents);
+  if (deps.schedules) addScheduleRoutes(app, deps.schedules);
   if (deps.inbox) addInboxRoutes(app, { inbox: deps.inbox, supervisor: deps.supervisor });
   const metrics = deps.metrics;
   if (metrics) {

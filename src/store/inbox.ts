@@ -3,7 +3,15 @@ import { redactSecretsIn } from "../security/redact-value.ts";
 import { redactSecrets } from "../security/secret-scan.ts";
 import { type Db, sql } from "./database.ts";
 
-export const InboxKind = z.enum(["permission", "blocked", "failed", "handoff", "watchdog", "thrashing"]);
+export const InboxKind = z.enum([
+  "permission",
+  "blocked",
+  "failed",
+  "handoff",
+  "watchdog",
+  "thrashing",
+  "network",
+]);
 export type InboxKind = z.infer<typeof InboxKind>;
 export const InboxState = z.enum(["open", "approved", "denied", "dismissed", "resolved"]);
 export type InboxState = z.infer<typeof InboxState>;

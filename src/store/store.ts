@@ -17,6 +17,7 @@ import { InboxTable } from "./inbox.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
 import { RunnerTable } from "./runners.ts";
+import { ScheduleTable } from "./schedules.ts";
 import {
   defaultStorageGuardSettings,
   type StorageFailureListener,
@@ -39,6 +40,7 @@ import { transitionTaskRow, writeNewBatch } from "./write-rows.ts";
 export type { MailRecord } from "./mail.ts";
 export type { MemoryRecord } from "./memories.ts";
 export type { RunnerRecord, RunnerRunRecord } from "./runners.ts";
+export type { FiringRecord, ScheduleRecord, ScheduleTable } from "./schedules.ts";
 export type { AttemptClose, AttemptKind, TaskKey, TaskNext } from "./store-types.ts";
 export type { Delivery, DiffStat, WorkspaceRecord } from "./workspaces.ts";
 export type {
@@ -69,6 +71,8 @@ export class Store extends StoreReads {
   readonly inbox: InboxTable;
   /** Tasks' git worktrees, branches and deliveries. */
   readonly workspaces: WorkspaceTable;
+  /** Schedules and their firings (one row per slot). */
+  readonly schedules: ScheduleTable;
   readonly #guard: StorageGuard;
   #watch: { cancel(): void } | undefined;
   #closed = false;
@@ -95,6 +99,7 @@ export class Store extends StoreReads {
     this.mail = new MailTable(this.#db);
     this.inbox = new InboxTable(this.#db);
     this.workspaces = new WorkspaceTable(this.#db);
+    this.schedules = new ScheduleTable(this.#db, (write) => this.#commit(() => write(this.#clock.now())));
     this.#guard.onFailure((error) =>
       this.#bus.publish({ type: "storage.failed", message: error.message, seq: 0, ts: this.#clock.now() }),
     );

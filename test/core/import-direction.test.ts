@@ -13,7 +13,7 @@ const allowed: Record<string, readonly string[]> = {
   store: ["core", "security"],
   queue: ["core", "config", "store"],
   // security: an OpenCode server's password is registered for redaction where it is made.
-  engines: ["core", "config", "watchdog", "security"],
+  engines: ["core", "config", "watchdog", "security", "sandbox"],
   watchdog: ["core", "config"],
   fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],
@@ -25,11 +25,16 @@ const allowed: Record<string, readonly string[]> = {
   decompose: ["core", "config", "engines", "intake"],
   // The model gateway between engines and providers: it holds the real keys, workers never do.
   gateway: ["core", "config", "security"],
+  // The egress proxy: network tiers and the proxy the servers' tools go through.
+  egress: ["core", "config"],
+  sandbox: ["core"],
   memory: ["core", "store", "security"],
   mailbox: ["core", "store", "security"],
   runners: ["core", "config", "store", "supervisor", "memory", "mailbox", "security"],
   security: ["core"],
   inbox: ["core", "store", "engines"],
+  // Schedules fire batches (task files, prompts) or runner runs through the supervisor.
+  schedules: ["core", "config", "store", "supervisor", "intake", "runners", "security"],
   logging: ["core", "security"],
   metrics: ["core", "store", "supervisor", "fleet"],
   // The web dashboard runs in the browser: it only takes types from core.
@@ -50,6 +55,7 @@ const allowed: Record<string, readonly string[]> = {
     "inbox",
     "workspace",
     "decompose",
+    "schedules",
   ],
   cli: ["*"],
 };

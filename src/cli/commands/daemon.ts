@@ -3,6 +3,7 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { Command } from "commander";
 import { createApp } from "../../app.ts";
+import { startSchedules } from "../../app-schedules.ts";
 import { decomposeModel } from "../../config/decompose-settings.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput, DroverError } from "../../core/errors.ts";
@@ -137,6 +138,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
   const models = [config.model, ...config.modelTiers.flat(), decomposeModel(config)];
   const app = await createApp({ loaded, env: context.env, models, bus: context.bus, owner: "daemon" });
   await app.supervisor.start();
+  const schedules = startSchedules(app, { baseDir: context.cwd });
   // Known once listening (port 0 picks one); no request arrives before.
   let listeningPort: number | undefined;
   const api = createServer({
@@ -148,6 +150,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
     token,
     agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
     inbox: app.inbox,
+    schedules: schedules.service,
     maxBodySize: config.daemon.maxBodySize,
     metrics: () => app.metrics.scrape(),
     ...(app.fleet
@@ -188,6 +191,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
       );
     },
   ).catch(async (error: unknown) => {
+    await schedules.stop();
     await app.close();
     throw error;
   });
@@ -222,6 +226,7 @@ async function runDaemon(flags: DaemonFlags, context: CliContext): Promise<numbe
       `${stopped.failure.message}; stopping: running sessions are kept and resume after a restart`,
     );
   server.close();
+  await schedules.stop();
   await app.close("handback");
   if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)
     rmSync(infoFile, { force: true });

@@ -35,6 +35,17 @@ const DaemonStatus = z.looseObject({
       ),
     })
     .optional(),
+  schedules: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        cron: z.string(),
+        timezone: z.string(),
+        paused: z.boolean(),
+        next: z.number().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 /** Batches listed by `drover status`. */
@@ -65,6 +76,7 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
               (l) => `rate-limited: ${l.key} capped at ${l.limit} until ${new Date(l.until).toISOString()}`,
             ),
             ...fleetLines(daemon.fleet),
+            ...scheduleLines(daemon.schedules),
           ]
         : [`daemon: not running for ${source.stateDir} (start one with \`drover daemon\`)`];
       const { root } = workspacePaths(loadFor(flags, context));
@@ -97,6 +109,18 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
       );
     });
   });
+}
+
+/** Each schedule's next firing (or that it is paused). */
+function scheduleLines(schedules: z.infer<typeof DaemonStatus>["schedules"]): string[] {
+  if (!schedules?.length) return [];
+  return [
+    "schedules:",
+    ...schedules.map(
+      (s) =>
+        `  ${s.name.padEnd(16)} ${s.paused ? "paused" : s.next === null ? "never fires again" : `next ${new Date(s.next).toISOString()}`}  "${s.cron}" ${s.timezone}`,
+    ),
+  ];
 }
 
 /** The fleet's hosts, one line each: slots used/free, last heartbeat, state. */

@@ -54,8 +54,19 @@ export function describeEvent(event: DroverEvent): string {
           .join(
             ", ",
           )})${event.expiresAt ? ` until ${new Date(event.expiresAt).toISOString().slice(11, 19)}` : ""}${event.detail ? `: ${event.detail}` : ""}`;
+      case "network.decision":
+        return `network ${event.decision} ${event.host}:${event.port} — tier ${event.tier}, ${event.rule}${event.count > 1 ? ` (×${event.count})` : ""}`;
       case "api.auth_failed":
         return `API refused ${event.method} ${event.path} from ${event.remote}: ${event.reason}${event.count > 1 ? ` (${event.count} times)` : ""}`;
+      case "schedule.fired":
+        return `schedule ${event.name} slot ${new Date(event.slot).toISOString()} (${event.trigger}): batch ${event.batchId}`;
+      case "schedule.skipped":
+      case "schedule.missed":
+      case "schedule.queued":
+      case "schedule.failed":
+        return `schedule ${event.name} slot ${new Date(event.slot).toISOString()}: ${event.reason}`;
+      case "schedule.changed":
+        return `schedule ${event.name} ${event.action}`;
       case "warning":
         return `warning ${event.code}: ${event.message}`;
     }

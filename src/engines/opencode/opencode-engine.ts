@@ -4,6 +4,7 @@ import type { WatchdogSettings } from "../../config/watchdog-settings.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { errorMessage, type InputIssue } from "../../core/errors.ts";
 import { zeroTokens } from "../../core/liveness.ts";
+import type { StrictSandbox } from "../../sandbox/strict-launch.ts";
 import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
 import { type AgentUse, checkAgents, checkModels, type ModelUse } from "./check-models.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
@@ -23,6 +24,10 @@ export interface OpencodeEngineOptions {
   /** The watchdog's budgets for every attempt. */
   watchdog: WatchdogSettings;
   clock?: Clock;
+  /** drover's egress proxy (`http://127.0.0.1:PORT`): the servers' tools are pointed at it. */
+  egressProxyUrl?: string;
+  /** Run every server in a bubblewrap sandbox (`sandbox: strict`). */
+  strict?: StrictSandbox;
 }
 
 /** The OpenCode engine: attempts run as sessions on a warm pool of `opencode serve` processes. */
@@ -48,6 +53,8 @@ export class OpencodeServerEngine implements Engine {
       env: options.env,
       config: options.config,
       report: options.report,
+      ...(options.egressProxyUrl ? { egressProxyUrl: options.egressProxyUrl } : {}),
+      ...(options.strict ? { strict: options.strict } : {}),
     });
   }
 

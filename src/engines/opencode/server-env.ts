@@ -29,10 +29,13 @@ export function serverEnv(options: {
   config: Record<string, unknown>;
   password: string;
   ownerTag: string;
+  /** drover's egress proxy; loopback (the model gateway, the server itself) stays direct. */
+  proxyUrl?: string;
 }): Record<string, string> {
   return {
     ...allowlistedEnv(options.parent, options.allowlist),
     ...options.home.env,
+    ...(options.proxyUrl ? proxyVariables(options.proxyUrl) : {}),
     OPENCODE_CONFIG_CONTENT: JSON.stringify(options.config),
     OPENCODE_SERVER_PASSWORD: options.password,
     OPENCODE_SERVER_USERNAME: "opencode",
@@ -42,5 +45,18 @@ export function serverEnv(options: {
     OPENCODE_CLIENT: "drover",
     DROVER_OWNER: options.ownerTag,
     DROVER_OWNER_PID: String(process.pid),
+  };
+}
+
+/** The proxy variables tools read (curl, git, npm, pip, Node's and Bun's fetch), both spellings. */
+function proxyVariables(url: string): Record<string, string> {
+  const direct = "127.0.0.1,localhost,::1";
+  return {
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    http_proxy: url,
+    https_proxy: url,
+    NO_PROXY: direct,
+    no_proxy: direct,
   };
 }

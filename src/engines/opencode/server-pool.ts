@@ -2,6 +2,7 @@ import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
 import { DroverError, errorMessage } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
+import type { StrictSandbox } from "../../sandbox/strict-launch.ts";
 import { adoptRecordedServer } from "./adopt-server.ts";
 import { attachToServer } from "./attach-server.ts";
 import { claimHomeDir } from "./claim-home-dir.ts";
@@ -20,6 +21,10 @@ export interface ServerPoolOptions {
   env: NodeJS.ProcessEnv;
   config: Record<string, unknown>;
   report: (event: Extract<DroverEventBody, { type: "engine.server" | "warning" }>) => void;
+  /** drover's egress proxy: every server's tools get it as HTTP(S)_PROXY. */
+  egressProxyUrl?: string;
+  /** Every server in a bubblewrap sandbox (`sandbox: strict`). */
+  strict?: StrictSandbox;
 }
 
 /**

@@ -10,6 +10,13 @@ export interface SpawnServerOptions {
   env: Record<string, string>;
   logFile: string;
   startTimeoutMs: number;
+  /** Start it this way instead (a sandbox around `opencode serve`); closed when the server stops. */
+  launch?: {
+    bin: string;
+    args: string[];
+    publicUrl(insideUrl: string): Promise<string>;
+    close(): Promise<void>;
+  };
 }
 
 /** A running `opencode serve` in its own process group, tagged with a server id its tools inherit. */
@@ -32,7 +39,9 @@ const listeningLine = /listening on (https?:\/\/[^\s]+)/;
 /** Spawns `opencode serve` on a loopback port and waits for its "listening on" line. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
   const serverId = newServerId();
-  const child = spawn(options.bin, ["serve", "--hostname", "127.0.0.1", "--port", "0"], {
+  const { launch } = options;
+  const command = launch ?? { bin: options.bin, args: ["serve", "--hostname", "127.0.0.1", "--port", "0"] };
+  const child = spawn(command.bin, command.args, {
     cwd: options.cwd,
     env: { ...options.env, [serverIdVariable]: serverId },
     detached: true, // own process group (and session), apart from drover's
@@ -84,9 +93,10 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
   child.stderr?.pipe(log, { end: false });
 
   const pid = child.pid as number;
+  void exited.then(() => launch?.close());
   return {
     pid,
-    url,
+    url: launch ? await launch.publicUrl(url) : url,
     serverId,
     exited,
     async stop(graceMs = 3000) {

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
+import { DroverError } from "../../core/errors.ts";
+import { strictSandboxAvailability } from "../../sandbox/strict-availability.ts";
+import { prepareStrictLaunch, type StrictLaunch, type StrictSandbox } from "../../sandbox/strict-launch.ts";
 import { prepareEngineHome } from "./engine-home.ts";
 import { issueModelCredential } from "./model-credential.ts";
 import { OpencodeServer } from "./opencode-server.ts";
@@ -25,6 +28,10 @@ export async function startServer(options: {
   onStreamProblem: (message: string) => void;
   /** Called once the process runs, before the event stream connects (to watch it exit). */
   onProcess?: (server: OpencodeServer) => void;
+  /** drover's egress proxy, given to the server (and so its tools) as HTTP(S)_PROXY. */
+  egressProxyUrl?: string;
+  /** Run the server in a bubblewrap sandbox (the `strict` profile); refused if bwrap cannot be had. */
+  strict?: StrictSandbox;
 }): Promise<{ server: OpencodeServer; password: string }> {
   const { settings, root } = options;
   const home = prepareEngineHome(options.homeDir);
@@ -33,9 +40,11 @@ export async function startServer(options: {
   const logDir = path.join(root, "logs");
   mkdirSync(logDir, { recursive: true });
   const password = randomBytes(24).toString("base64url");
+  const launch = options.strict ? await strictLaunch(options, home) : undefined;
   const process = await spawnServer({
     bin: options.bin,
     cwd: home.root,
+    ...(launch ? { launch } : {}),
     env: serverEnv({
       parent: options.env,
       allowlist: settings.envPassthrough,
@@ -43,6 +52,13 @@ export async function startServer(options: {
       config: options.config,
       password,
       ownerTag: root,
+      ...(launch
+        ? launch.proxyUrl
+          ? { proxyUrl: launch.proxyUrl }
+          : {}
+        : options.egressProxyUrl
+          ? { proxyUrl: options.egressProxyUrl }
+          : {}),
     }),
     logFile: path.join(logDir, `${path.basename(options.homeDir)}.log`),
     startTimeoutMs: settings.startTimeout,
@@ -63,4 +79,52 @@ export async function startServer(options: {
     throw error;
   }
   return { server, password };
+}
+
+/**
+ * The sandbox a `strict` server starts in: refused with the reason when bubblewrap cannot be had
+ * (never a weaker run in silence). Its fresh HOME holds an identity for git and a `gh` config
+ * that reads `GH_TOKEN`, nothing else.
+ */
+async function strictLaunch(
+  options: Parameters<typeof startServer>[0] & { strict?: StrictSandbox },
+  home: ReturnType<typeof prepareEngineHome>,
+): Promise<StrictLaunch> {
+  const availability = strictSandboxAvailability(options.env);
+  if (!availability.ok)
+    throw new DroverError("engine_start_failed", `the strict sandbox cannot be had: ${availability.reason}`);
+  const homeDir = home.env.HOME as string;
+  writeFileSync(
+    path.join(homeDir, ".gitconfig"),
+    "[user]\n\tname = drover agent\n\temail = agent@drover.invalid\n",
+  );
+  const ghDir = path.join(home.env.XDG_CONFIG_HOME as string, "gh");
+  mkdirSync(ghDir, { recursive: true });
+  writeFileSync(path.join(ghDir, "config.yml"), "git_protocol: https\nprompt: disabled\n");
+  return prepareStrictLaunch({
+    name: options.name,
+    bwrap: availability.bwrap,
+    opencodeBin: options.bin,
+    homeDir: options.homeDir,
+    cwd: home.root,
+    sandbox: options.strict as StrictSandbox,
+    loopbackPorts: loopbackPortsOf(options.config),
+  });
+}
+
+/** Ports of the providers the config reaches on this machine's loopback (the model gateway, …). */
+function loopbackPortsOf(config: Record<string, unknown>): number[] {
+  const providers = (config.provider ?? {}) as Record<string, { options?: { baseURL?: unknown } }>;
+  const ports = new Set<number>();
+  for (const provider of Object.values(providers)) {
+    const url = provider?.options?.baseURL;
+    if (typeof url !== "string") continue;
+    try {
+      const parsed = new URL(url);
+      if (["127.0.0.1", "localhost"].includes(parsed.hostname) && parsed.port) ports.add(Number(parsed.port));
+    } catch {
+      // not a URL: OpenCode reports it
+    }
+  }
+  return [...ports];
 }

@@ -5,6 +5,7 @@ import { retryBudgetSchema } from "./0004-retry-budget.ts";
 import { attemptTranscriptSchema } from "./0005-attempt-transcript.ts";
 import { inboxSchema } from "./0006-inbox.ts";
 import { workspacesSchema } from "./0007-workspaces.ts";
+import { schedulesSchema } from "./0008-schedules.ts";
 
 /** Numbered migrations, applied in order, each once; never edit one that has shipped. */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
@@ -15,4 +16,5 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 5, name: "attempt-transcript", sql: attemptTranscriptSchema },
   { version: 6, name: "inbox", sql: inboxSchema },
   { version: 7, name: "workspaces", sql: workspacesSchema },
+  { version: 8, name: "schedules", sql: schedulesSchema },
 ];
