@@ -189,3 +189,24 @@ function fetchThrough(port: number, url: string): Promise<{ status: number; body
     request.end();
   });
 }
+
+describe("an egress proxy that cannot start", () => {
+  it("is an error naming why, and leaves nothing listening", async () => {
+    const taken = await target("127.0.0.1", "in the way");
+    try {
+      await assert.rejects(
+        EgressProxy.start({
+          lists: { user: [], providers: [], defaults: [], unknown: "allow" },
+          decisions: new DecisionReporter({ report: () => {} }),
+          warn: () => {},
+          port: taken.port,
+        }),
+        (error: Error & { code?: string }) =>
+          error.code === "engine_start_failed" &&
+          /the egress proxy did not start: .*EADDRINUSE/.test(error.message),
+      );
+    } finally {
+      await taken.close();
+    }
+  });
+});
