@@ -20,6 +20,8 @@ export async function startEgressForServers(options: {
   loaded: LoadedConfig;
   report(event: Extract<DroverEventBody, { type: "network.decision" | "warning" }>): void;
   closers: (() => Promise<void> | void)[];
+  /** The task a listener's connection came from, when it can be told (see DecisionReporter). */
+  attribute?: (label: string) => { batchId: string; taskId: string } | undefined;
 }): Promise<EgressProxy> {
   const { loaded } = options;
   const { lists, issues } = loadTierLists({
@@ -29,7 +31,10 @@ export async function startEgressForServers(options: {
     providerHosts: providerHostsOf(loaded.config.opencode as Record<string, unknown>),
   });
   if (issues.length > 0) throw badInput("bad_config", issues);
-  const decisions = new DecisionReporter({ report: options.report });
+  const decisions = new DecisionReporter({
+    report: options.report,
+    ...(options.attribute ? { attribute: options.attribute } : {}),
+  });
   const warn = (message: string) => options.report({ type: "warning", code: "egress_proxy", message });
   const portFile = path.join(loaded.stateDir, "egress-proxy.port");
   mkdirSync(loaded.stateDir, { recursive: true });

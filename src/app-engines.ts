@@ -73,9 +73,17 @@ export async function startLocalEngines(options: {
         closers,
       });
   // Their tools' traffic goes through the egress proxy, classified by network tier.
+  // A decision names its task when only one runs on the server it came from (the shared port:
+  // on any server).
+  let engineForAttribution: OpencodeServerEngine | undefined;
   const egress = config.opencode.attach
     ? undefined
-    : await startEgressForServers({ loaded, report: options.report, closers });
+    : await startEgressForServers({
+        loaded,
+        report: options.report,
+        closers,
+        attribute: (label) => engineForAttribution?.soleTaskOn(label === "servers" ? undefined : label),
+      });
   const engine = new OpencodeServerEngine({
     settings: config.opencode,
     bin: config.opencode.attach ? "" : resolveOpencodeBin(config.opencode.bin),
@@ -89,6 +97,7 @@ export async function startLocalEngines(options: {
     ...(egress ? { egressProxyUrl: egress.url } : {}),
     ...(config.sandbox === "strict" ? { strict: strictSandboxOf(loaded, egress) } : {}),
   });
+  engineForAttribution = engine;
   closers.push(() => engine.stop());
   await engine.start();
   const engines = new EngineRegistry(new Map([["opencode", engine]]), "opencode");

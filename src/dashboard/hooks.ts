@@ -11,7 +11,12 @@ export function useLiveEvents(listener: (event: DroverEvent) => void): void {
 
 export function useStreamState(): StreamState {
   const [state, setState] = useState(liveEvents.state);
-  useEffect(() => liveEvents.onState(setState), []);
+  useEffect(() => {
+    const unsubscribe = liveEvents.onState(setState);
+    // The stream may have opened between the first render and this effect: catch up.
+    setState(liveEvents.state);
+    return unsubscribe;
+  }, []);
   return state;
 }
 

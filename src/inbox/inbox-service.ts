@@ -98,10 +98,12 @@ export class InboxService {
     return this.#close(item, state, by);
   }
 
-  /** Resolves every open item about a task (it was retried, cancelled or succeeded). */
+  /** Resolves the open items about a task (it was retried, cancelled or succeeded); network items stay. */
   resolveTask(batchId: string, taskId: string, by: string): void {
     for (const item of this.#store.inbox.openForTask(batchId, taskId)) {
-      if (item.kind !== "permission") this.resolve(item.id, "resolved", by);
+      // A permission request is settled by its own answer; a flagged or denied connection stays
+      // for a person to look at whatever became of the task.
+      if (item.kind !== "permission" && item.kind !== "network") this.resolve(item.id, "resolved", by);
     }
   }
 

@@ -30,7 +30,14 @@ describe("an agent's traffic goes through the egress proxy (real OpenCode, drove
   let tierOne: Awaited<ReturnType<typeof listener>>;
   let rawIp: Awaited<ReturnType<typeof listener>>;
   let run: { code: number | null; out: string; err: string };
-  let events: { type: string; host?: string; decision?: string; tier?: number; label?: string }[];
+  let events: {
+    type: string;
+    host?: string;
+    decision?: string;
+    tier?: number;
+    label?: string;
+    taskId?: string;
+  }[];
 
   before(async () => {
     tierOne = await listener("127.0.0.2");
@@ -78,6 +85,7 @@ describe("an agent's traffic goes through the egress proxy (real OpenCode, drove
     const deny = events.find((e) => e.type === "network.decision" && e.host === "127.0.0.3");
     assert.deepEqual([allow?.decision, allow?.tier], ["allow", 1]);
     assert.deepEqual([deny?.decision, deny?.tier], ["deny", 5]);
+    assert.equal(deny?.taskId, "p1", "the only task running is named");
   });
 
   it("the agent sees the proxy's 403, and the denial is an inbox item", async () => {
@@ -96,7 +104,7 @@ describe("an agent's traffic goes through the egress proxy (real OpenCode, drove
     const list = Array.isArray(items) ? items : (items.items ?? []);
     const network = list.filter((item) => item.kind === "network");
     assert.equal(network.length, 1, inbox.stdout());
-    assert.match(network[0]?.title ?? "", /denied a connection to 127\.0\.0\.3/);
+    assert.match(network[0]?.title ?? "", /\/p1: denied a connection to 127\.0\.0\.3/);
   });
 });
 

@@ -43,6 +43,8 @@ export class OpencodeServerEngine implements Engine {
   readonly #warmed = new Set<string>();
   /** Per task (`batchId|taskId`): the server the watchdog last restarted it away from. */
   readonly #leftBehind = new Map<string, string>();
+  /** Per running attempt: its task and the server it runs on. */
+  readonly #running = new Map<string, { server: string; batchId: string; taskId: string }>();
 
   constructor(options: OpencodeEngineOptions) {
     this.#options = options;
@@ -88,7 +90,16 @@ export class OpencodeServerEngine implements Engine {
     try {
       const server =
         (request.server && this.#pool.byName(request.server)) || (await this.#pool.acquire(avoid));
-      release = server.assign();
+      const unassign = server.assign();
+      this.#running.set(request.attemptId, {
+        server: server.name,
+        batchId: request.batchId ?? "",
+        taskId: request.taskId,
+      });
+      release = () => {
+        unassign();
+        this.#running.delete(request.attemptId);
+      };
       return await runSessionAttempt(server, request, this.#options.settings, {
         watchdog: this.#options.watchdog,
         clock: this.#options.clock ?? systemClock,
@@ -112,6 +123,16 @@ export class OpencodeServerEngine implements Engine {
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * The task running on `server` (on any server when not given) if it is the only one there: who
+   * a connection through the egress proxy came from. Undefined when none or several run.
+   */
+  soleTaskOn(server?: string): { batchId: string; taskId: string } | undefined {
+    const tasks = [...this.#running.values()].filter((entry) => !server || entry.server === server);
+    const only = tasks.length === 1 ? tasks[0] : undefined;
+    return only && only.batchId ? { batchId: only.batchId, taskId: only.taskId } : undefined;
   }
 
   /** Boots each server's project instance for these directories (plugins, config) ahead of the first session. */
