@@ -95,7 +95,9 @@ export async function startLocalEngines(options: {
     watchdog: config.watchdog,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(egress ? { egressProxyUrl: egress.url } : {}),
-    ...(config.sandbox === "strict" ? { strict: strictSandboxOf(loaded, egress) } : {}),
+    // The config's profile for tasks that name none; any task may ask for `strict`.
+    sandbox: config.sandbox,
+    strict: strictSandboxOf(loaded, egress),
   });
   engineForAttribution = engine;
   closers.push(() => engine.stop());

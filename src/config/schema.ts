@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
+import { SandboxProfile } from "../core/task-spec.ts";
 import { DecomposeSettings } from "./decompose-settings.ts";
 import { NetworkSettings } from "./network-settings.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
@@ -159,12 +160,9 @@ export const DroverConfig = z.strictObject({
   tokens: TokenSettings.default({}).describe(
     "GitHub tokens for tasks: a GitHub App's short-lived installation token per task and repository (`github`), or your own (`mode: delegated`).",
   ),
-  sandbox: z
-    .enum(["home", "strict"])
-    .default("home")
-    .describe(
-      "What the agents may reach: home (each server its own HOME/XDG and an environment allowlist) or strict (bubblewrap: read-only system, only the project folder and worktrees writable, no real HOME, own PID and network namespaces whose only way out is the egress proxy; refused if bwrap cannot be had).",
-    ),
+  sandbox: SandboxProfile.default("home").describe(
+    "What the agents may reach (a task or runner may choose its own): none (your HOME and environment, provider keys excepted), home (each server its own HOME/XDG and an environment allowlist) or strict (bubblewrap: read-only system, only the project folder and worktrees writable, no real HOME, own PID and network namespaces whose only way out is the egress proxy; refused if bwrap cannot be had).",
+  ),
   network: NetworkSettings.default(() => NetworkSettings.parse({})).describe(
     "The egress proxy every agent's traffic goes through: network tiers (1 code hosts … 5 exfiltration, denied) and what unknown hosts get.",
   ),

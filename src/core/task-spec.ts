@@ -5,6 +5,14 @@ export const EngineName = z.enum(["opencode"]);
 export type EngineName = z.infer<typeof EngineName>;
 
 /**
+ * What a task's agent may reach: `none` (your HOME and environment, provider keys excepted), `home`
+ * (its server's own HOME/XDG and an environment allowlist; the default) or `strict` (bubblewrap:
+ * read-only system, only the project and worktrees writable, the egress proxy its only way out).
+ */
+export const SandboxProfile = z.enum(["none", "home", "strict"]);
+export type SandboxProfile = z.infer<typeof SandboxProfile>;
+
+/**
  * A task that works on a git repository: it runs in its own worktree on branch
  * `drover/<batch>/<task>`, its result is that branch, delivered as asked.
  */
@@ -36,6 +44,8 @@ export const TaskSpec = z.object({
   agent: z.string().optional(),
   /** Which engine runs it (default `opencode`). */
   engine: EngineName.optional(),
+  /** Its sandbox profile (default: the config's `sandbox`). */
+  sandbox: SandboxProfile.optional(),
   files: z.array(z.string()),
   timeoutMs: z.number().int().positive(),
   dependsOn: z.array(z.string()),

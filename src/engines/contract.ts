@@ -7,6 +7,7 @@ import type {
   WatchdogState,
 } from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
+import type { SandboxProfile } from "../core/task-spec.ts";
 
 /** Why the supervisor stops an attempt early; passed as the AbortSignal's reason. */
 export interface AttemptStop {
@@ -59,6 +60,13 @@ export interface AttemptRequest {
   model: string;
   agent?: string;
   files: readonly string[];
+  /** The task's sandbox profile (default: the engine's, from the config). */
+  sandbox?: SandboxProfile;
+  /**
+   * The repository of a task with a worktree: tasks of different repositories (and of different
+   * profiles) never share an OpenCode server.
+   */
+  repo?: string;
   /** Continue this session instead of creating one. */
   sessionId?: string;
   /**

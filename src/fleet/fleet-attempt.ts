@@ -31,6 +31,8 @@ export function fleetAttemptOf(
       ? { parkRateLimitAfterMs: request.parkRateLimitAfterMs }
       : {}),
     ...(request.maxFailedRequests !== undefined ? { maxFailedRequests: request.maxFailedRequests } : {}),
+    ...(request.sandbox ? { sandbox: request.sandbox } : {}),
+    ...(request.repo ? { repo: request.repo } : {}),
   };
 }
 

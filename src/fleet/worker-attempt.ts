@@ -93,6 +93,8 @@ export async function runClaimedAttempt(
       ...(job.reportSchema ? { reportSchema: job.reportSchema } : {}),
       ...(job.parkRateLimitAfterMs !== undefined ? { parkRateLimitAfterMs: job.parkRateLimitAfterMs } : {}),
       ...(job.maxFailedRequests !== undefined ? { maxFailedRequests: job.maxFailedRequests } : {}),
+      ...(job.sandbox ? { sandbox: job.sandbox } : {}),
+      ...(job.repo ? { repo: job.repo } : {}),
       signal: controller.signal,
       onSession: (sessionId, server) => {
         const note = JSON.stringify({ workerId: ctx.workerId, sessionId, server });

@@ -63,6 +63,7 @@ export function resolveTaskSpecs(
     });
     const agent = task.agent ?? shared.agent ?? defaults.agent;
     const engine = task.engine ?? shared.engine;
+    const sandbox = task.sandbox ?? shared.sandbox;
     return {
       id: task.id,
       prompt: task.prompt,
@@ -71,6 +72,7 @@ export function resolveTaskSpecs(
       model: task.model ?? shared.model ?? defaults.model,
       ...(agent ? { agent } : {}),
       ...(engine ? { engine } : {}),
+      ...(sandbox ? { sandbox } : {}),
       files,
       timeoutMs: task.timeout ?? shared.timeout ?? defaults.timeoutMs,
       dependsOn: task.dependsOn ?? [],

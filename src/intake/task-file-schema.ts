@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "../core/duration.ts";
-import { EngineName } from "../core/task-spec.ts";
+import { EngineName, SandboxProfile } from "../core/task-spec.ts";
 
 /** Task ids: letters, digits, `_` and `-`, with optional dotted children (`t12.3`). */
 export const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
@@ -12,6 +12,9 @@ const sharedFields = {
   model: modelId.optional().describe('Model, "provider/model".'),
   agent: z.string().min(1).optional().describe("OpenCode agent (build, plan, or a custom one)."),
   engine: EngineName.optional().describe('Which engine runs the task (default "opencode").'),
+  sandbox: SandboxProfile.optional().describe(
+    "What the agent may reach: none (your HOME and environment, provider keys excepted), home (its own HOME and an environment allowlist) or strict (bubblewrap, egress proxy only). Default: the config's sandbox.",
+  ),
   files: z
     .array(z.string().min(1))
     .optional()

@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import { badInput, DroverError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import type { Outcome } from "../core/outcome.ts";
-import { EngineName } from "../core/task-spec.ts";
+import { EngineName, SandboxProfile } from "../core/task-spec.ts";
 import { type Mailbox, renderMail } from "../mailbox/mailbox.ts";
 import type { MemoryService } from "../memory/memory-service.ts";
 import { secretIssue } from "../security/secret-issue.ts";
@@ -11,10 +11,14 @@ import type { RunnerRecord, RunnerRunRecord, Store } from "../store/store.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { renderRunnerContext } from "./runner-context.ts";
 
-/** The runner's engine (`drover runner create --engine`), kept in its settings. */
-function engineOf(settings: Record<string, unknown>): { engine?: EngineName } {
+/** The runner's engine and sandbox (`drover runner create --engine --sandbox`), kept in its settings. */
+function engineOf(settings: Record<string, unknown>): { engine?: EngineName; sandbox?: SandboxProfile } {
   const engine = EngineName.safeParse(settings.engine);
-  return engine.success ? { engine: engine.data } : {};
+  const sandbox = SandboxProfile.safeParse(settings.sandbox);
+  return {
+    ...(engine.success ? { engine: engine.data } : {}),
+    ...(sandbox.success ? { sandbox: sandbox.data } : {}),
+  };
 }
 
 export interface RunnerRunResult {

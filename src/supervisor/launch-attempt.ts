@@ -106,6 +106,8 @@ export function runAttempt(
       model: task.model,
       ...(task.spec.agent ? { agent: task.spec.agent } : {}),
       ...(task.spec.system ? { system: task.spec.system } : {}),
+      ...(task.spec.sandbox ? { sandbox: task.spec.sandbox } : {}),
+      ...(task.spec.workspace ? { repo: task.spec.workspace.repo } : {}),
       files: how.mode === "prompt" && !how.sessionId ? task.spec.files : [],
       ...(how.sessionId ? { sessionId: how.sessionId } : {}),
       ...(how.server ? { server: how.server } : {}),

@@ -58,6 +58,20 @@ describe("runner safety (the CLI, as a user runs it)", () => {
     assert.equal((await drover("runner", "status", "bad")).code, 1, "nothing was created");
   });
 
+  it("a runner keeps its sandbox profile, an edit changes it; an unknown profile is refused, naming the known ones", async () => {
+    const created = await drover("runner", "create", "box", "--sandbox", "none", "--no-check", "--json");
+    assert.equal(created.code, 0, created.stderr);
+    const settingsOf = (out: string) => (JSON.parse(out) as { settings: { sandbox?: string } }).settings;
+    assert.equal(settingsOf(created.stdout).sandbox, "none");
+    const edited = await drover("runner", "edit", "box", "--sandbox", "strict", "--no-check", "--json");
+    assert.equal(edited.code, 0, edited.stderr);
+    assert.equal(settingsOf(edited.stdout).sandbox, "strict");
+    const refused = await drover("runner", "create", "bad", "--sandbox", "jail", "--no-check");
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--sandbox: unknown profile "jail" \(profiles: none, home, strict\)/);
+    assert.equal((await drover("runner", "status", "bad")).code, 1, "nothing was created");
+  });
+
   it("creating a runner over a user's agent file leaves the file alone and says so", async () => {
     mkdirSync(path.dirname(agentFile("taken")), { recursive: true });
     writeFileSync(agentFile("taken"), userAgent);

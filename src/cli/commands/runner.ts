@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { parseDuration } from "../../core/duration.ts";
 import { DroverError } from "../../core/errors.ts";
-import { EngineName } from "../../core/task-spec.ts";
+import { EngineName, SandboxProfile } from "../../core/task-spec.ts";
 import { runnerChoices } from "../../runners/runner-choices.ts";
 import type { RunnerRecord } from "../../store/store.ts";
 import type { CliContext } from "../context.ts";
@@ -17,6 +17,7 @@ interface RunnerFlags extends StateFlags {
   model?: string;
   agent?: string;
   engine?: string;
+  sandbox?: string;
   dir?: string;
   instructions?: string;
   allowSecrets?: boolean;
@@ -34,6 +35,10 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .option("--model <provider/model>", "model (default: config model)")
       .option("--agent <name>", "OpenCode agent")
       .option("--engine <name>", `engine that runs it (${EngineName.options.join(", ")}; default opencode)`)
+      .option(
+        "--sandbox <profile>",
+        `what its agent may reach (${SandboxProfile.options.join(", ")}; default: the config's sandbox)`,
+      )
       .option("--dir <path>", "working directory (its .opencode/agents/NAME.md is written)")
       .option("--instructions <file>", "AGENTS.md instructions from this file")
       .option("--allow-secrets", "accept instructions or a description that look like they hold a secret")
@@ -41,15 +46,24 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
         "--no-check",
         "do not start OpenCode to check --model and --agent (they are checked again at run)",
       );
-  const engineOf = (flags: RunnerFlags) => {
-    if (flags.engine === undefined) return {};
-    const engine = EngineName.safeParse(flags.engine);
-    if (!engine.success)
+  /** The settings a runner keeps beside its fields: its engine and sandbox profile. */
+  const engineOf = (flags: RunnerFlags): { engine?: EngineName; sandbox?: SandboxProfile } => {
+    const engine = flags.engine === undefined ? undefined : EngineName.safeParse(flags.engine);
+    if (engine && !engine.success)
       throw new DroverError(
         "bad_input",
         `--engine: unknown engine "${flags.engine}" (engines: ${EngineName.options.join(", ")})`,
       );
-    return { engine: engine.data };
+    const sandbox = flags.sandbox === undefined ? undefined : SandboxProfile.safeParse(flags.sandbox);
+    if (sandbox && !sandbox.success)
+      throw new DroverError(
+        "bad_input",
+        `--sandbox: unknown profile "${flags.sandbox}" (profiles: ${SandboxProfile.options.join(", ")})`,
+      );
+    return {
+      ...(engine?.data ? { engine: engine.data } : {}),
+      ...(sandbox?.data ? { sandbox: sandbox.data } : {}),
+    };
   };
   const fields = (flags: RunnerFlags) => ({
     ...(flags.description !== undefined ? { description: flags.description } : {}),
@@ -72,7 +86,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .argument("<name>"),
   ).action(async (name: string, flags: RunnerFlags) => {
     const engine = engineOf(flags);
-    const input = { name, ...fields(flags), ...(engine.engine ? { settings: engine } : {}) };
+    const input = { name, ...fields(flags), ...(Object.keys(engine).length > 0 ? { settings: engine } : {}) };
     await withState(flags, context, ({ runners }) => runners.validateCreate(input));
     if (flags.check)
       await checkRunnerChoicesWithEngine(flags, context, runnerChoices(input, context.cwd, "flags"));
@@ -105,9 +119,10 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
     }
     const engine = engineOf(flags);
     await withState(flags, context, ({ runners }) => {
-      const settings = engine.engine
-        ? { settings: { ...runners.validateEdit(name, {}).settings, ...engine } }
-        : {};
+      const settings =
+        Object.keys(engine).length > 0
+          ? { settings: { ...runners.validateEdit(name, {}).settings, ...engine } }
+          : {};
       const edited = runners.edit(name, { ...changes, ...settings });
       const agentFile = runners.agentFileState(name);
       output(

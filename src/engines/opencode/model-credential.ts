@@ -5,6 +5,9 @@ import path from "node:path";
 /** Where a server's model-gateway credential lives, below its HOME. */
 const credentialPath = [".config", "drover", "model-credential"] as const;
 
+/** That file, relative to the server's HOME. */
+export const modelCredentialPath = credentialPath.join("/");
+
 /**
  * What OpenCode's config says for every provider's `apiKey`: OpenCode reads the file from the
  * server's own HOME when it loads its config, so neither OPENCODE_CONFIG_CONTENT nor the

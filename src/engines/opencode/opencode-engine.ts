@@ -4,10 +4,14 @@ import type { WatchdogSettings } from "../../config/watchdog-settings.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { errorMessage, type InputIssue } from "../../core/errors.ts";
 import { zeroTokens } from "../../core/liveness.ts";
+import type { AttemptFailure } from "../../core/outcome.ts";
+import type { SandboxProfile } from "../../core/task-spec.ts";
+import { strictSandboxAvailability } from "../../sandbox/strict-availability.ts";
 import type { StrictSandbox } from "../../sandbox/strict-launch.ts";
 import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
 import { type AgentUse, checkAgents, checkModels, type ModelUse } from "./check-models.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
+import { ServerGroups } from "./server-groups.ts";
 import { ServerPool, type ServerPoolOptions } from "./server-pool.ts";
 import { runSessionAttempt } from "./session-attempt.ts";
 
@@ -26,7 +30,9 @@ export interface OpencodeEngineOptions {
   clock?: Clock;
   /** drover's egress proxy (`http://127.0.0.1:PORT`): the servers' tools are pointed at it. */
   egressProxyUrl?: string;
-  /** Run every server in a bubblewrap sandbox (`sandbox: strict`). */
+  /** The profile of tasks that name none (config `sandbox`; default `home`). */
+  sandbox?: SandboxProfile;
+  /** How `strict` servers are sandboxed (what they may write, their way out). */
   strict?: StrictSandbox;
 }
 
@@ -39,7 +45,7 @@ export class OpencodeServerEngine implements Engine {
    */
   readonly ramPerAttemptMb = 40;
   readonly #options: OpencodeEngineOptions;
-  readonly #pool: ServerPool;
+  readonly #groups: ServerGroups;
   readonly #warmed = new Set<string>();
   /** Per task (`batchId|taskId`): the server the watchdog last restarted it away from. */
   readonly #leftBehind = new Map<string, string>();
@@ -48,33 +54,48 @@ export class OpencodeServerEngine implements Engine {
 
   constructor(options: OpencodeEngineOptions) {
     this.#options = options;
-    this.#pool = new ServerPool({
-      settings: options.settings,
-      bin: options.bin,
-      root: path.join(options.stateDir, "engines", "opencode"),
-      env: options.env,
-      config: options.config,
-      report: options.report,
-      ...(options.egressProxyUrl ? { egressProxyUrl: options.egressProxyUrl } : {}),
-      ...(options.strict ? { strict: options.strict } : {}),
+    const defaultProfile = options.sandbox ?? "home";
+    this.#groups = new ServerGroups({
+      defaultProfile,
+      makePool: (key, prefix) =>
+        new ServerPool({
+          settings: options.settings,
+          bin: options.bin,
+          root: path.join(options.stateDir, "engines", "opencode"),
+          env: options.env,
+          config: options.config,
+          report: options.report,
+          namePrefix: prefix,
+          // The default group is the pool `opencode.servers` sizes; the others start with one server.
+          ...(prefix === "opencode" ? {} : { count: 1 }),
+          ...(options.egressProxyUrl ? { egressProxyUrl: options.egressProxyUrl } : {}),
+          ...(key.profile === "strict" && options.strict ? { strict: options.strict } : {}),
+          ...(key.profile === "none" ? { unsandboxed: true } : {}),
+        }),
     });
   }
 
+  /** The default group's pool (tasks of the config's profile without a repository). */
   get pool(): ServerPool {
-    return this.#pool;
+    return this.#groups.defaultPool;
+  }
+
+  /** The server groups started so far. */
+  get groups(): ServerGroups {
+    return this.#groups;
   }
 
   start(): Promise<void> {
-    return this.#pool.start();
+    return this.#groups.startDefault();
   }
 
   async checkModels(uses: readonly ModelUse[]): Promise<InputIssue[]> {
     const providers = (this.#options.config.provider ?? {}) as Record<string, unknown>;
-    return checkModels(await this.#pool.acquire(), uses, providers);
+    return checkModels(await this.pool.acquire(), uses, providers);
   }
 
   async checkAgents(uses: readonly AgentUse[]): Promise<InputIssue[]> {
-    return checkAgents(await this.#pool.acquire(), uses);
+    return checkAgents(await this.pool.acquire(), uses);
   }
 
   /**
@@ -88,8 +109,9 @@ export class OpencodeServerEngine implements Engine {
     const avoid = this.#leftBehind.get(task);
     this.#leftBehind.delete(task);
     try {
-      const server =
-        (request.server && this.#pool.byName(request.server)) || (await this.#pool.acquire(avoid));
+      const pool = await this.#poolFor(request);
+      if ("failure" in pool) return failedAttempt(pool.failure);
+      const server = (request.server && pool.byName(request.server)) || (await pool.acquire(avoid));
       const unassign = server.assign();
       this.#running.set(request.attemptId, {
         server: server.name,
@@ -105,24 +127,37 @@ export class OpencodeServerEngine implements Engine {
         clock: this.#options.clock ?? systemClock,
         onRestart: () => {
           this.#leftBehind.set(task, server.name);
-          const other = this.#pool.pick(server.name);
+          const other = pool.pick(server.name);
           return other && other !== server
             ? `, away from ${server.name}`
             : ` on ${server.name}, the only server up`;
         },
       });
     } catch (error) {
-      return {
-        status: "failed",
-        failure: { type: "engine_unavailable", message: errorMessage(error), retryable: true },
-        tokens: zeroTokens(),
-        cost: 0,
-        finalText: "",
-        filesChanged: [],
-      };
+      return failedAttempt({ type: "engine_unavailable", message: errorMessage(error), retryable: true });
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * The pool of the request's group (profile, repository), started on first use. A `strict` task
+   * where bubblewrap cannot be had is refused for good, never run weaker.
+   */
+  async #poolFor(request: AttemptRequest): Promise<ServerPool | { failure: AttemptFailure }> {
+    const profile = request.sandbox ?? this.#groups.defaultKey.profile;
+    if (profile === "strict") {
+      const availability = strictSandboxAvailability(this.#options.env);
+      if (!availability.ok)
+        return {
+          failure: {
+            type: "engine_unavailable",
+            message: `sandbox "strict" cannot be had: ${availability.reason}`,
+            retryable: false,
+          },
+        };
+    }
+    return this.#groups.poolFor({ profile, ...(request.repo ? { repo: request.repo } : {}) });
   }
 
   /**
@@ -132,14 +167,14 @@ export class OpencodeServerEngine implements Engine {
   soleTaskOn(server?: string): { batchId: string; taskId: string } | undefined {
     const tasks = [...this.#running.values()].filter((entry) => !server || entry.server === server);
     const only = tasks.length === 1 ? tasks[0] : undefined;
-    return only && only.batchId ? { batchId: only.batchId, taskId: only.taskId } : undefined;
+    return only?.batchId ? { batchId: only.batchId, taskId: only.taskId } : undefined;
   }
 
   /** Boots each server's project instance for these directories (plugins, config) ahead of the first session. */
   async prepare(dirs: readonly string[]): Promise<void> {
     const unique = [...new Set(dirs)];
     await Promise.all(
-      this.#pool.servers.flatMap((server) => unique.map((directory) => this.#warm(server, directory))),
+      this.pool.servers.flatMap((server) => unique.map((directory) => this.#warm(server, directory))),
     );
   }
 
@@ -171,7 +206,7 @@ export class OpencodeServerEngine implements Engine {
   }
 
   async hasSession(sessionId: string, server?: string): Promise<boolean> {
-    const candidates = server ? [this.#pool.byName(server)] : this.#pool.servers;
+    const candidates = server ? [this.#groups.poolOf(server)?.byName(server)] : this.#groups.servers;
     for (const candidate of candidates) {
       if (!candidate || candidate.lost) continue;
       const found = await candidate.client.session.get({ sessionID: sessionId }).catch(() => undefined);
@@ -181,6 +216,10 @@ export class OpencodeServerEngine implements Engine {
   }
 
   stop(): Promise<void> {
-    return this.#pool.stop();
+    return this.#groups.stop();
   }
+}
+
+function failedAttempt(failure: AttemptFailure): AttemptResult {
+  return { status: "failed", failure, tokens: zeroTokens(), cost: 0, finalText: "", filesChanged: [] };
 }

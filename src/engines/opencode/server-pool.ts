@@ -25,6 +25,12 @@ export interface ServerPoolOptions {
   egressProxyUrl?: string;
   /** Every server in a bubblewrap sandbox (`sandbox: strict`). */
   strict?: StrictSandbox;
+  /** `sandbox: none`: the servers get drover's HOME and environment (provider keys excepted). */
+  unsandboxed?: boolean;
+  /** Server names are `<prefix>-N` (default `opencode`); one prefix per server group. */
+  namePrefix?: string;
+  /** How many servers (default `settings.servers`). */
+  count?: number;
 }
 
 /**
@@ -62,7 +68,8 @@ export class ServerPool {
         }),
       );
     } else {
-      const adopted = await Promise.all(Array.from({ length: settings.servers }, (_, i) => this.#adopt(i)));
+      const count = this.#options.count ?? settings.servers;
+      const adopted = await Promise.all(Array.from({ length: count }, (_, i) => this.#adopt(i)));
       adopted.forEach((server, i) => {
         if (server) this.#install(i, server);
       });
@@ -177,7 +184,7 @@ export class ServerPool {
   }
 
   async #spawn(index: number): Promise<OpencodeServer> {
-    const name = `opencode-${index + 1}`;
+    const name = this.#nameOf(index);
     const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, name);
     this.#homes.set(index, claim);
     this.#options.report({ type: "engine.server", server: name, state: "starting" });
@@ -212,7 +219,7 @@ export class ServerPool {
 
   /** Takes over the server an earlier drover ran in this slot's home, if it is alive and answers. */
   async #adopt(index: number): Promise<OpencodeServer | undefined> {
-    const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, `opencode-${index + 1}`);
+    const claim = this.#homes.get(index) ?? claimHomeDir(this.#options.root, this.#nameOf(index));
     this.#homes.set(index, claim);
     const adopted = await adoptRecordedServer({
       homeDir: claim.dir,
@@ -229,6 +236,10 @@ export class ServerPool {
       message: `adopted ${record.name} (pid ${record.pid}) left running by an earlier drover`,
     });
     return server;
+  }
+
+  #nameOf(index: number): string {
+    return `${this.#options.namePrefix ?? "opencode"}-${index + 1}`;
   }
 
   #watchExit(index: number, server: OpencodeServer): void {

@@ -5,8 +5,8 @@ import type { OpencodeSettings } from "../../config/schema.ts";
 import { DroverError } from "../../core/errors.ts";
 import { strictSandboxAvailability } from "../../sandbox/strict-availability.ts";
 import { prepareStrictLaunch, type StrictLaunch, type StrictSandbox } from "../../sandbox/strict-launch.ts";
-import { prepareEngineHome } from "./engine-home.ts";
-import { issueModelCredential } from "./model-credential.ts";
+import { type EngineHome, prepareEngineHome } from "./engine-home.ts";
+import { issueModelCredential, modelCredentialPath, modelCredentialRef } from "./model-credential.ts";
 import { OpencodeServer } from "./opencode-server.ts";
 import { serverEnv } from "./server-env.ts";
 import { spawnServer } from "./server-process.ts";
@@ -32,6 +32,8 @@ export async function startServer(options: {
   egressProxyUrl?: string;
   /** Run the server in a bubblewrap sandbox (the `strict` profile); refused if bwrap cannot be had. */
   strict?: StrictSandbox;
+  /** The `none` profile: drover's own HOME and whole environment (provider keys are not in it). */
+  unsandboxed?: boolean;
 }): Promise<{ server: OpencodeServer; password: string }> {
   const { settings, root } = options;
   const home = prepareEngineHome(options.homeDir);
@@ -47,9 +49,9 @@ export async function startServer(options: {
     ...(launch ? { launch } : {}),
     env: serverEnv({
       parent: options.env,
-      allowlist: settings.envPassthrough,
-      home,
-      config: options.config,
+      allowlist: options.unsandboxed ? ["*"] : settings.envPassthrough,
+      home: options.unsandboxed ? withOwnHome(home, options.env) : home,
+      config: options.unsandboxed ? credentialByAbsolutePath(options.config, home) : options.config,
       password,
       ownerTag: root,
       ...(launch
@@ -110,6 +112,29 @@ async function strictLaunch(
     sandbox: options.strict as StrictSandbox,
     loopbackPorts: loopbackPortsOf(options.config),
   });
+}
+
+/**
+ * `sandbox: none`: the user's HOME (their git identity, ssh keys and `gh` login work as in their
+ * own shell); OpenCode's config, data and caches stay in the server's home.
+ */
+function withOwnHome(home: EngineHome, env: NodeJS.ProcessEnv): EngineHome {
+  if (!env.HOME) return home;
+  const ghConfig =
+    env.GH_CONFIG_DIR ?? path.join(env.XDG_CONFIG_HOME ?? path.join(env.HOME, ".config"), "gh");
+  return { root: home.root, env: { ...home.env, HOME: env.HOME, GH_CONFIG_DIR: ghConfig } };
+}
+
+/** The model credential's `{file:~/…}` reference made absolute: `~` is the user's HOME under `none`. */
+function credentialByAbsolutePath(
+  config: Record<string, unknown>,
+  home: EngineHome,
+): Record<string, unknown> {
+  const absolute = `{file:${path.join(home.env.HOME as string, modelCredentialPath)}}`;
+  return JSON.parse(JSON.stringify(config).split(modelCredentialRef).join(absolute)) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** Ports of the providers the config reaches on this machine's loopback (the model gateway, …). */
