@@ -8,6 +8,7 @@ import type { DroverEventBody, EventBus } from "./core/events.ts";
 import { isFinal } from "./core/task-states.ts";
 import { GithubAppTokens } from "./security/github-app-tokens.ts";
 import { delegatedTokens, type GithubTokenSource } from "./security/github-token-source.ts";
+import { AgentRepoTokens } from "./workspace/agent-repo-tokens.ts";
 import { BranchMergeQueue } from "./workspace/branch-merge-queue.ts";
 import { deliverTaskBranch } from "./workspace/deliver-task-branch.ts";
 import { GitTaskWorkspaces } from "./workspace/git-task-workspaces.ts";
@@ -29,17 +30,21 @@ export interface TaskWorkspacesSetup {
  */
 export function createTaskWorkspaces(setup: TaskWorkspacesSetup): {
   workspaces: GitTaskWorkspaces;
+  /** The tokens agents get for their task's repository (with `tokens` configured). */
+  agentTokens?: AgentRepoTokens;
   close(): Promise<void>;
 } {
   const { loaded, clock } = setup;
   const { root, cacheDir } = workspacePaths(loaded);
   const repoSettings = repoSettingsFor(loaded);
   const tokens = githubTokens(setup);
+  const agentTokens = tokens ? new AgentRepoTokens({ tokens, repoSettings }) : undefined;
   const mergeQueue = new BranchMergeQueue({ root, env: dependencyCacheEnv(cacheDir) });
   const releasing = new Set<Promise<void>>();
   const unsubscribe = tokens
     ? setup.bus.subscribe((event) => {
         if (event.type !== "task.state" || !isFinal(event.to)) return;
+        agentTokens?.release({ batchId: event.batchId, taskId: event.taskId });
         const released = tokens.release({ batchId: event.batchId, taskId: event.taskId });
         releasing.add(released);
         void released.finally(() => releasing.delete(released));
@@ -59,6 +64,7 @@ export function createTaskWorkspaces(setup: TaskWorkspacesSetup): {
   });
   return {
     workspaces,
+    ...(agentTokens ? { agentTokens } : {}),
     close: async () => {
       unsubscribe();
       await Promise.all(releasing);

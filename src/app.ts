@@ -151,6 +151,8 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     closers.push(feedInbox(bus, store, inbox));
     const taskWorkspaces = createTaskWorkspaces({ loaded, env: options.env, clock, bus, report });
     closers.push(() => taskWorkspaces.close());
+    const { agentTokens } = taskWorkspaces;
+    if (agentTokens) for (const name of engines.names()) engines.get(name).useRepoCredentials?.(agentTokens);
     supervisor = new Supervisor({
       askPermission: askThroughInbox(inbox),
       workspaces: taskWorkspaces.workspaces,

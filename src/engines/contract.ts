@@ -8,6 +8,18 @@ import type {
 } from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
 import type { SandboxProfile } from "../core/task-spec.ts";
+import type { AgentHome } from "../security/git-credentials.ts";
+
+/**
+ * Gives an agent the credentials of its task's repository (a GitHub token for its git and `gh`),
+ * in the home of the server it runs on. Never throws: a problem is returned, to be reported.
+ */
+export interface RepoCredentials {
+  provide(
+    task: { batchId: string; taskId: string; repo: string },
+    home: AgentHome,
+  ): Promise<string | undefined>;
+}
 
 /** Why the supervisor stops an attempt early; passed as the AbortSignal's reason. */
 export interface AttemptStop {
@@ -184,6 +196,8 @@ export interface Engine {
   ): Promise<InputIssue[]>;
   /** Warms the engine for these working directories (best effort), so first attempts start fast. */
   prepare(dirs: readonly string[]): Promise<void>;
+  /** Engines whose agents run in a home of drover's take repository credentials through this. */
+  useRepoCredentials?(credentials: RepoCredentials): void;
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;
   /** Whether a session from an earlier run is still known to the engine (for re-adoption). */
   hasSession(sessionId: string, server?: string): Promise<boolean>;

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import { errorMessage } from "../core/errors.ts";
+import { gitTokenEnv, httpOriginOf } from "../security/git-credentials.ts";
 import { git, gitFailure } from "./git.ts";
 import { ownerAndName } from "./remote-url.ts";
 
@@ -31,29 +32,37 @@ export type PullRequestOpened =
   | { ok: false; stage: "push" | "pull_request"; message: string };
 
 /**
- * Pushes the branch to the remote, then opens a pull request through the GitHub REST API (or finds
+ * Pushes the branch to the remote (over HTTPS with the repository's token), then opens a pull request through the GitHub REST API (or finds
  * the open one for this branch: delivering twice opens one). Never throws; messages never hold the token.
  */
 export async function openPullRequest(plan: PullRequestPlan): Promise<PullRequestOpened> {
   const given = typeof plan.github.token === "string" ? plan.github.token : undefined;
-  const hide = (text: string) => hideToken(text, given);
-  const pushed = await git(plan.path, [
-    "push",
-    "--quiet",
-    plan.remote,
-    `refs/heads/${plan.branch}:refs/heads/${plan.branch}`,
-  ]);
+  const remoteUrl = await git(plan.path, ["remote", "get-url", plan.remote]);
+  const where = repositoryOf(plan, remoteUrl.ok ? remoteUrl.stdout : undefined);
+  // The token first: over HTTPS the push authenticates with it (a GitHub App token minted for
+  // this repository), through a credential helper that reads it from git's environment.
+  const granted = "message" in where ? undefined : await tokenFor(plan.github.token, where);
+  const origin = httpOriginOf(remoteUrl.ok ? remoteUrl.stdout : undefined);
+  const pushToken = granted?.ok ? granted.token : undefined;
+  const hide = (text: string) => hideToken(hideToken(text, given), pushToken);
+  const pushed = await git(
+    plan.path,
+    ["push", "--quiet", plan.remote, `refs/heads/${plan.branch}:refs/heads/${plan.branch}`],
+    origin && pushToken ? { env: gitTokenEnv(origin, pushToken) } : {},
+  );
   if (!pushed.ok)
     return {
       ok: false,
       stage: "push",
       message: hide(`git push to ${plan.remote} failed: ${gitFailure(pushed)}`),
     };
-  const where = await repositoryOf(plan);
   if ("message" in where) return { ok: false, stage: "pull_request", message: where.message };
-  const granted = await tokenFor(plan.github.token, where);
-  if (!granted.ok)
-    return { ok: false, stage: "pull_request", message: `${granted.message} (the branch is pushed)` };
+  if (!granted?.ok)
+    return {
+      ok: false,
+      stage: "pull_request",
+      message: `${granted?.message ?? noTokenConfigured} (the branch is pushed)`,
+    };
   const token = granted.token;
   const octokit = new Octokit({
     auth: token,
@@ -101,15 +110,15 @@ export async function openPullRequest(plan: PullRequestPlan): Promise<PullReques
   }
 }
 
-async function repositoryOf(
+function repositoryOf(
   plan: PullRequestPlan,
-): Promise<{ owner: string; name: string } | { message: string }> {
+  remoteUrl: string | undefined,
+): { owner: string; name: string } | { message: string } {
   if (plan.github.repo) {
     const [owner, name] = plan.github.repo.split("/");
     if (owner && name) return { owner, name };
   }
-  const url = await git(plan.path, ["remote", "get-url", plan.remote]);
-  const parsed = url.ok ? ownerAndName(url.stdout) : undefined;
+  const parsed = remoteUrl ? ownerAndName(remoteUrl) : undefined;
   return (
     parsed ?? {
       message: `cannot tell the GitHub repository from remote ${plan.remote}: set repos.<path>.github.repo to "owner/name" (the branch is pushed)`,

@@ -20,7 +20,7 @@ const allowed: Record<string, readonly string[]> = {
   intake: ["core", "config", "security"],
   supervisor: ["core", "config", "store", "queue", "engines", "intake", "workspace"],
   // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
-  workspace: ["core", "config"],
+  workspace: ["core", "config", "security"],
   // Splitting a brief into a task graph with a model (classify, split, recurse).
   decompose: ["core", "config", "engines", "intake"],
   // The model gateway between engines and providers: it holds the real keys, workers never do.

@@ -84,6 +84,11 @@ export class GitHubAppStandIn {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
+  /** The token as minted, while it is live (not revoked). */
+  liveToken(token: string): MintedToken | undefined {
+    return this.#live.get(token);
+  }
+
   /** The next mint answers `status` (e.g. 422: a repository the installation cannot reach). */
   failNextMint(status: number): void {
     this.#failNextMint = status;

@@ -8,7 +8,7 @@ import type { AttemptFailure } from "../../core/outcome.ts";
 import type { SandboxProfile } from "../../core/task-spec.ts";
 import { strictSandboxAvailability } from "../../sandbox/strict-availability.ts";
 import type { StrictSandbox } from "../../sandbox/strict-launch.ts";
-import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
+import type { AttemptRequest, AttemptResult, Engine, RepoCredentials } from "../contract.ts";
 import { type AgentUse, checkAgents, checkModels, type ModelUse } from "./check-models.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { ServerGroups } from "./server-groups.ts";
@@ -46,6 +46,7 @@ export class OpencodeServerEngine implements Engine {
   readonly ramPerAttemptMb = 40;
   readonly #options: OpencodeEngineOptions;
   readonly #groups: ServerGroups;
+  #repoCredentials: RepoCredentials | undefined;
   readonly #warmed = new Set<string>();
   /** Per task (`batchId|taskId`): the server the watchdog last restarted it away from. */
   readonly #leftBehind = new Map<string, string>();
@@ -103,6 +104,10 @@ export class OpencodeServerEngine implements Engine {
    * the watchdog restarted (stuck before its model request) starts again on another server when one
    * is up.
    */
+  useRepoCredentials(credentials: RepoCredentials): void {
+    this.#repoCredentials = credentials;
+  }
+
   async runAttempt(request: AttemptRequest): Promise<AttemptResult> {
     let release: (() => void) | undefined;
     const task = `${request.batchId ?? ""}|${request.taskId}`;
@@ -122,6 +127,7 @@ export class OpencodeServerEngine implements Engine {
         unassign();
         this.#running.delete(request.attemptId);
       };
+      await this.#provideRepoCredentials(request, pool, server.name);
       return await runSessionAttempt(server, request, this.#options.settings, {
         watchdog: this.#options.watchdog,
         clock: this.#options.clock ?? systemClock,
@@ -138,6 +144,20 @@ export class OpencodeServerEngine implements Engine {
     } finally {
       release?.();
     }
+  }
+
+  /** A task with a repository: its server's git and `gh` get the repository's token. */
+  async #provideRepoCredentials(request: AttemptRequest, pool: ServerPool, server: string): Promise<void> {
+    const home = request.repo ? pool.agentHomeOf(server) : undefined;
+    if (!this.#repoCredentials || !home || !request.repo) return;
+    const task = { batchId: request.batchId ?? "", taskId: request.taskId, repo: request.repo };
+    const problem = await this.#repoCredentials.provide(task, home);
+    if (problem)
+      this.#options.report({
+        type: "warning",
+        code: "repo_credentials",
+        message: `${request.taskId}: its agent gets no token for ${request.repo}: ${problem}`,
+      });
   }
 
   /**

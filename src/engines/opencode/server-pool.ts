@@ -3,6 +3,7 @@ import type { OpencodeSettings } from "../../config/schema.ts";
 import { DroverError, errorMessage } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
 import type { StrictSandbox } from "../../sandbox/strict-launch.ts";
+import type { AgentHome } from "../../security/git-credentials.ts";
 import { adoptRecordedServer } from "./adopt-server.ts";
 import { attachToServer } from "./attach-server.ts";
 import { claimHomeDir } from "./claim-home-dir.ts";
@@ -127,6 +128,19 @@ export class ServerPool {
    */
   pick(avoid?: string): OpencodeServer | undefined {
     return pickServer(this.#servers, avoid);
+  }
+
+  /**
+   * The HOME and config folder of server `name`, where its git and `gh` look for credentials;
+   * undefined under `sandbox: none` (that HOME is yours: drover writes nothing there).
+   */
+  agentHomeOf(name: string): AgentHome | undefined {
+    if (this.#options.unsandboxed) return undefined;
+    const index = this.#servers.findIndex((server) => server?.name === name);
+    const dir = this.#homes.get(index)?.dir;
+    return dir
+      ? { HOME: path.join(dir, "home"), XDG_CONFIG_HOME: path.join(dir, "home", ".config") }
+      : undefined;
   }
 
   /** The live server with this name, if any. */
