@@ -9,12 +9,15 @@ import type { LoadedConfig } from "./config/load.ts";
 import { scriptedModel } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
 import type { DroverEventBody } from "./core/events.ts";
+import { EngineName } from "./core/task-spec.ts";
 import { droverVersion } from "./core/version.ts";
+import type { Engine } from "./engines/contract.ts";
 import { opencodeVersion } from "./engines/opencode/engine-home.ts";
 import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
 import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
 import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
 import { EngineRegistry } from "./engines/registry.ts";
+import { ShellEngine } from "./engines/shell/shell-engine.ts";
 import { FleetDispatcher } from "./fleet/fleet-dispatcher.ts";
 import { FleetEngine } from "./fleet/fleet-engine.ts";
 import { FleetLink } from "./fleet/fleet-link.ts";
@@ -102,7 +105,17 @@ export async function startLocalEngines(options: {
   engineForAttribution = engine;
   closers.push(() => engine.stop());
   await engine.start();
-  const engines = new EngineRegistry(new Map([["opencode", engine]]), "opencode");
+  const shell = new ShellEngine({
+    env: behind?.env ?? options.env,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const engines = new EngineRegistry(
+    new Map<EngineName, Engine>([
+      ["opencode", engine],
+      ["shell", shell],
+    ]),
+    "opencode",
+  );
   return { engines, ...(scripted ? { scripted } : {}), ...(behind ? { gateway: behind.gateway } : {}) };
 }
 
@@ -128,9 +141,12 @@ export async function startFleetEngines(options: {
   });
   options.closers.push(() => dispatcher.stop());
   await dispatcher.start();
-  const engine = new FleetEngine("opencode", dispatcher);
+  // Every engine's attempts go to the workers, which run them on their own engine of that name.
   return {
-    engines: new EngineRegistry(new Map([["opencode", engine]]), "opencode"),
+    engines: new EngineRegistry(
+      new Map(EngineName.options.map((name) => [name, new FleetEngine(name, dispatcher)])),
+      "opencode",
+    ),
     fleet: { link, dispatcher },
   };
 }

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** The engines a task may name (`engine:`); the default is `opencode`. Later issues add more. */
-export const EngineName = z.enum(["opencode"]);
+/**
+ * The engines a task may name (`engine:`); the default is `opencode` (the warm pool). `shell` runs
+ * the prompt as a command (a deterministic step: tests, lint, a build).
+ */
+export const EngineName = z.enum(["opencode", "shell"]);
 export type EngineName = z.infer<typeof EngineName>;
 
 /**

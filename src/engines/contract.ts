@@ -93,6 +93,8 @@ export interface AttemptRequest {
   mode?: "prompt" | "follow";
   /** Epoch ms the attempt started; in `follow` mode, messages before it are not this attempt's. */
   startedAt?: number;
+  /** The task's own prompt, before drover added its context and report instructions (a `shell` task's command). */
+  taskPrompt?: string;
   /** Appended to the agent's system prompt for this prompt. */
   system?: string;
   /** Ask the agent for a structured report with this JSON Schema (OpenCode `format: json_schema`). */
@@ -196,6 +198,11 @@ export interface Engine {
   ): Promise<InputIssue[]>;
   /** Warms the engine for these working directories (best effort), so first attempts start fast. */
   prepare(dirs: readonly string[]): Promise<void>;
+  /**
+   * Why this engine cannot run here (its binary is not installed), with how to install it;
+   * undefined when it can. Asked before a batch is accepted.
+   */
+  unavailable?(): string | undefined;
   /** Engines whose agents run in a home of drover's take repository credentials through this. */
   useRepoCredentials?(credentials: RepoCredentials): void;
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;

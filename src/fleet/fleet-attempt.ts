@@ -32,6 +32,7 @@ export function fleetAttemptOf(
       : {}),
     ...(request.maxFailedRequests !== undefined ? { maxFailedRequests: request.maxFailedRequests } : {}),
     ...(request.sandbox ? { sandbox: request.sandbox } : {}),
+    ...(request.taskPrompt !== undefined ? { taskPrompt: request.taskPrompt } : {}),
     ...(request.repo ? { repo: request.repo } : {}),
   };
 }

@@ -18,6 +18,7 @@ export const fleetAttemptSchema = z.object({
   taskId: z.string().min(1),
   attemptId: z.string().min(1),
   prompt: z.string(),
+  taskPrompt: z.string().optional(),
   title: z.string(),
   dir: z.string().min(1),
   model: z.string().min(1),

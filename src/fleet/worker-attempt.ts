@@ -94,6 +94,7 @@ export async function runClaimedAttempt(
       ...(job.parkRateLimitAfterMs !== undefined ? { parkRateLimitAfterMs: job.parkRateLimitAfterMs } : {}),
       ...(job.maxFailedRequests !== undefined ? { maxFailedRequests: job.maxFailedRequests } : {}),
       ...(job.sandbox ? { sandbox: job.sandbox } : {}),
+      ...(job.taskPrompt !== undefined ? { taskPrompt: job.taskPrompt } : {}),
       ...(job.repo ? { repo: job.repo } : {}),
       signal: controller.signal,
       onSession: (sessionId, server) => {

@@ -44,25 +44,40 @@ export async function checkTaskModels(
   source: string,
   supervisor?: Supervisor,
 ): Promise<void> {
-  const choices: EngineChoices = {
-    models: specs.map((spec, index) => ({
-      model: spec.model,
-      source,
-      path: `tasks[${index}].model`,
-      dir: spec.dir,
-    })),
-    agents: specs.flatMap((spec, index) =>
-      spec.agent ? [{ agent: spec.agent, dir: spec.dir, source, path: `tasks[${index}].agent` }] : [],
-    ),
-  };
-  // Warming each directory (a throwaway first turn) goes on beside the batch instead of before it:
-  // the first task need not wait for it (fast start); it only takes the one-time cost off later ones.
-  void engine.prepare(specs.map((spec) => spec.dir)).catch(() => undefined);
-  const [choiceIssues, workspaceIssues] = await Promise.all([
-    findChoiceIssues(engine, choices),
+  // Each task is checked by the engine that will run it (its `engine`, else the default).
+  const byEngine = new Map<Engine, { spec: TaskSpec; index: number }[]>();
+  const engineIssues: InputIssue[] = [];
+  specs.forEach((spec, index) => {
+    const unavailable = supervisor ? engineProblem(supervisor, spec) : undefined;
+    if (typeof unavailable === "string") {
+      engineIssues.push({ source, path: `tasks[${index}].engine`, message: unavailable });
+      return;
+    }
+    const chosen = unavailable ?? engine;
+    byEngine.set(chosen, [...(byEngine.get(chosen) ?? []), { spec, index }]);
+  });
+  const checks = [...byEngine].map(([chosen, entries]) => {
+    const choices: EngineChoices = {
+      models: entries.map(({ spec, index }) => ({
+        model: spec.model,
+        source,
+        path: `tasks[${index}].model`,
+        dir: spec.dir,
+      })),
+      agents: entries.flatMap(({ spec, index }) =>
+        spec.agent ? [{ agent: spec.agent, dir: spec.dir, source, path: `tasks[${index}].agent` }] : [],
+      ),
+    };
+    // Warming each directory (a throwaway first turn) goes on beside the batch instead of before it:
+    // the first task need not wait for it (fast start); it only takes the one-time cost off later ones.
+    void chosen.prepare(entries.map(({ spec }) => spec.dir)).catch(() => undefined);
+    return findChoiceIssues(chosen, choices);
+  });
+  const [workspaceIssues, ...choiceIssues] = await Promise.all([
     supervisor ? supervisor.checkWorkspaces(specs, source) : [],
+    ...checks,
   ]);
-  const issues = [...workspaceIssues, ...choiceIssues];
+  const issues = [...engineIssues, ...workspaceIssues, ...choiceIssues.flat()];
   if (issues.length > 0) throw badInput("bad_input", issues);
 }
 
@@ -77,4 +92,15 @@ export async function dispatchBatch(options: DispatchBatchOptions): Promise<Batc
   options.onBatch?.(batchId);
   await options.supervisor.whenBatchDone(batchId);
   return buildBatchResults(options.store, batchId);
+}
+
+/** The engine of a task, or why it has none (an engine that is not registered or not installed). */
+function engineProblem(supervisor: Supervisor, spec: TaskSpec): Engine | string {
+  try {
+    const engine = supervisor.engineOf(spec);
+    const missing = engine.unavailable?.();
+    return missing ? `${spec.id}: engine "${engine.name}" is not installed: ${missing}` : engine;
+  } catch (error) {
+    return `${spec.id}: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }

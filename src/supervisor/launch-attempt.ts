@@ -101,6 +101,7 @@ export function runAttempt(
       taskId: task.key.taskId,
       attemptId,
       prompt: how.prompt,
+      taskPrompt: task.spec.prompt,
       title: task.spec.title,
       dir,
       model: task.model,

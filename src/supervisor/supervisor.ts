@@ -1,13 +1,13 @@
 import { DroverError, type InputIssue } from "../core/errors.ts";
 import { every } from "../core/every.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
-import type { AttemptStop } from "../engines/contract.ts";
+import type { AttemptStop, Engine } from "../engines/contract.ts";
 import type { TaskKey } from "../store/store.ts";
 import { adoptOrphanBatch, recoverOwnWork } from "./recover-attempts.ts";
 import { requeueFinishedTask } from "./requeue-task.ts";
 import { tick } from "./schedule-tick.ts";
 import { type SubmitInput, type SubmitResult, submitBatch } from "./submit-batch.ts";
-import { keyOf, SupervisorCore, type SupervisorDeps } from "./supervisor-core.ts";
+import { engineFor, keyOf, SupervisorCore, type SupervisorDeps } from "./supervisor-core.ts";
 import { type SupervisorStatus, supervisorStatus } from "./supervisor-status.ts";
 import { cancelLiveTask } from "./task-bookkeeping.ts";
 
@@ -128,6 +128,11 @@ export class Supervisor {
     const workspaces = this.#core.deps.workspaces;
     if (!workspaces || !specs.some((spec) => spec.workspace)) return Promise.resolve([]);
     return workspaces.check(specs, source);
+  }
+
+  /** The engine a task runs on (its `engine`, else the default); unknown names throw bad_input. */
+  engineOf(spec: TaskSpec): Engine {
+    return engineFor(this.#core, spec);
   }
 
   status(): SupervisorStatus {
