@@ -106,7 +106,15 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
     return { ...base, reply: { kind: "tool", name: next.name, args: next.args }, label: `tool:${next.name}` };
   }
 
-  if (toolNames.includes("StructuredOutput") && !find("no-report")) {
+  // Once the report was given (a client that sends its result back, as Claude Code does), the turn ends.
+  const reported = after.some(
+    (m) =>
+      m.role === "assistant" &&
+      (m.tool_calls ?? []).some(
+        (call) => (call as { function?: { name?: string } }).function?.name === "StructuredOutput",
+      ),
+  );
+  if (toolNames.includes("StructuredOutput") && !find("no-report") && !reported) {
     const structured = outline ? find("decomposition") : find("structured");
     const value = structured
       ? structured.value

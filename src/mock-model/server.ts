@@ -2,8 +2,11 @@ import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { countTokens, fromMessages, MessagesRequest, respondMessages } from "./anthropic-messages.ts";
 import { decideReply, type ReplyPlan } from "./decide-reply.ts";
+import { fromResponses, ResponsesRequest, respondResponses } from "./openai-responses.ts";
 import { ChatRequest, textOf } from "./openai-types.ts";
+import { sendJson, usageOf, wait, wordsOf } from "./reply-io.ts";
 
 /** One request the scripted model answered, for logs, tests and benchmarks. */
 export interface ScriptedRequestRecord {
@@ -48,15 +51,19 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
-    const url = req.url ?? "/";
-    if (req.method === "GET" && url.endsWith("/models")) {
+    const url = (req.url ?? "/").replace(/\?.*$/, "");
+    if ((req.method === "GET" || req.method === "HEAD") && url.endsWith("/models")) {
       sendJson(res, 200, { object: "list", data: [{ id: "scripted", object: "model", owned_by: "drover" }] });
       return;
     }
-    if (req.method !== "POST" || !url.endsWith("/chat/completions")) {
-      sendJson(res, 404, {
-        error: { message: `no route ${req.method} ${url}`, type: "invalid_request_error" },
-      });
+    const route = routeOf(req.method, url);
+    if (!route) {
+      // Claude Code probes `HEAD /api/hello`; anything else unknown is a 404 naming it.
+      if (req.method === "HEAD") res.writeHead(200).end();
+      else
+        sendJson(res, 404, {
+          error: { message: `no route ${req.method} ${url}`, type: "invalid_request_error" },
+        });
       return;
     }
     let body: unknown;
@@ -66,15 +73,44 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       sendJson(res, 400, { error: { message: "request body is not JSON", type: "invalid_request_error" } });
       return;
     }
-    const parsed = ChatRequest.safeParse(body);
+    const schema =
+      route === "chat" ? ChatRequest : route === "responses" ? ResponsesRequest : MessagesRequest;
+    const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      sendJson(res, 400, {
-        error: { message: `bad request: ${parsed.error.message}`, type: "invalid_request_error" },
-      });
+      const message = `bad request: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ")}`;
+      sendJson(
+        res,
+        400,
+        route === "chat" || route === "responses"
+          ? { error: { message, type: "invalid_request_error" } }
+          : { type: "error", error: { type: "invalid_request_error", message } },
+      );
       return;
     }
-    const request = parsed.data;
-    const sessionId = headerOf(req, "x-session-id");
+    if (route === "count_tokens") {
+      sendJson(res, 200, countTokens(parsed.data as MessagesRequest));
+      return;
+    }
+    const sessionId =
+      headerOf(req, "x-session-id") ??
+      headerOf(req, "x-claude-code-session-id") ??
+      headerOf(req, "session-id");
+    if (route === "chat") {
+      const request = parsed.data as ChatRequest;
+      await respond(req, res, request, decide(request, sessionId));
+      return;
+    }
+    const { chat, dialect } =
+      route === "messages"
+        ? fromMessages(parsed.data as MessagesRequest)
+        : fromResponses(parsed.data as ResponsesRequest);
+    const plan = decide(chat, sessionId);
+    if (route === "messages") await respondMessages(req, res, chat, dialect, plan);
+    else await respondResponses(req, res, chat, dialect, plan);
+  }
+
+  /** Decides the reply, counts `times=N` directives per conversation, and records the request. */
+  function decide(request: ChatRequest, sessionId: string | undefined): ReplyPlan {
     const conversation = sessionId ?? conversationKey(request);
     const plan = decideReply(request, (key) => fired.get(`${conversation}|${key}`) ?? 0);
     if (plan.firedKey) {
@@ -91,7 +127,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     };
     options.onRequest?.(record);
     if (options.logFile) appendFileSync(options.logFile, `${JSON.stringify(record)}\n`);
-    await respond(req, res, request, plan);
+    return plan;
   }
 
   async function respond(
@@ -123,7 +159,12 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const id = `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const created = Math.floor(Date.now() / 1000);
     const outputText = reply.kind === "tool" ? JSON.stringify(reply.args) : reply.text;
-    const usage = usageFor(request, outputText, plan);
+    const counts = usageOf(request, outputText, plan);
+    const usage = {
+      prompt_tokens: counts.input,
+      completion_tokens: counts.output,
+      total_tokens: counts.input + counts.output,
+    };
     const toolCall =
       reply.kind === "tool"
         ? {
@@ -182,7 +223,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       }
       send({}, "tool_calls");
     } else {
-      const words = outputText.split(/(?<= )/);
+      const words = wordsOf(outputText);
       const stopAt = reply.kind === "stall" ? Math.max(1, Math.floor(words.length / 2)) : words.length;
       for (const word of words.slice(0, stopAt)) {
         if (res.destroyed) return;
@@ -225,20 +266,6 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   };
 }
 
-function usageFor(request: ChatRequest, output: string, plan: ReplyPlan) {
-  if (plan.tokens) {
-    return {
-      prompt_tokens: plan.tokens.input,
-      completion_tokens: plan.tokens.output,
-      total_tokens: plan.tokens.input + plan.tokens.output,
-    };
-  }
-  const inputChars = request.messages.reduce((sum, m) => sum + textOf(m.content).length, 0);
-  const prompt = Math.max(1, Math.ceil(inputChars / 4));
-  const completion = Math.max(1, Math.ceil(output.length / 4));
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-}
-
 function conversationKey(request: ChatRequest): string {
   const firstUser = request.messages.find((m) => m.role === "user");
   return createHash("sha1").update(textOf(firstUser?.content)).digest("hex").slice(0, 16);
@@ -249,26 +276,19 @@ function headerOf(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-}
-
 function writeChunk(res: http.ServerResponse, chunk: unknown): void {
   if (!res.destroyed) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
 }
 
-function wait(ms: number, req: http.IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    req.socket.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+/** Which API a request speaks, by its path (any prefix: `/v1/…`, `/openai/v1/…`). */
+function routeOf(
+  method: string | undefined,
+  url: string,
+): "chat" | "messages" | "count_tokens" | "responses" | undefined {
+  if (method !== "POST") return undefined;
+  if (url.endsWith("/chat/completions")) return "chat";
+  if (url.endsWith("/messages/count_tokens")) return "count_tokens";
+  if (url.endsWith("/messages")) return "messages";
+  if (url.endsWith("/responses")) return "responses";
+  return undefined;
 }
