@@ -11,6 +11,9 @@ import type { Clock } from "./core/clock.ts";
 import type { DroverEventBody } from "./core/events.ts";
 import { EngineName } from "./core/task-spec.ts";
 import { droverVersion } from "./core/version.ts";
+import { claudeDialect } from "./engines/claude/claude-dialect.ts";
+import { CliAgentEngine } from "./engines/cli/cli-agent-engine.ts";
+import { codexDialect } from "./engines/codex/codex-dialect.ts";
 import type { Engine } from "./engines/contract.ts";
 import { opencodeVersion } from "./engines/opencode/engine-home.ts";
 import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
@@ -109,9 +112,28 @@ export async function startLocalEngines(options: {
     env: behind?.env ?? options.env,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  // Claude Code and Codex: one process per attempt, pointed at the scripted model or the gateway.
+  const cliOptions = {
+    stateDir: loaded.stateDir,
+    env: behind?.env ?? options.env,
+    ...(scripted ? { scriptedUrl: scripted.url } : {}),
+    ...(behind
+      ? {
+          gatewayURLFor: (provider: string) =>
+            behind.providers.includes(provider) ? behind.gateway.baseURLFor(provider) : undefined,
+        }
+      : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+  const claude = new CliAgentEngine(claudeDialect, cliOptions);
+  const codex = new CliAgentEngine(codexDialect, cliOptions);
+  closers.push(() => claude.stop());
+  closers.push(() => codex.stop());
   const engines = new EngineRegistry(
     new Map<EngineName, Engine>([
       ["opencode", engine],
+      ["claude", claude],
+      ["codex", codex],
       ["shell", shell],
     ]),
     "opencode",

@@ -20,6 +20,8 @@ export interface ServersBehindGateway {
   config: Record<string, unknown>;
   /** drover's environment minus the keys the gateway holds: what the servers' allowlist picks from. */
   env: NodeJS.ProcessEnv;
+  /** The providers the gateway routes (it holds a key for each). */
+  providers: string[];
 }
 
 /**
@@ -83,7 +85,7 @@ export async function startGatewayForServers(options: {
     if (value === undefined || withheld.has(name) || keys.has(value)) continue;
     env[name] = value;
   }
-  return { gateway, config: pointed, env };
+  return { gateway, config: pointed, env, providers: plan.routes.map((route) => route.provider) };
 }
 
 async function startOnStablePort(

@@ -43,7 +43,10 @@ export function forwardRequest(options: {
   agents: UpstreamAgents;
 }): Promise<ForwardResult> {
   const { req, res, route, head } = options;
-  const target = new URL(route.upstream + options.rest);
+  // A client that appends `/v1/…` itself (Claude Code, Codex) to an upstream that ends in `/v1`.
+  const rest =
+    /\/v1\/?$/.test(route.upstream) && options.rest.startsWith("/v1/") ? options.rest.slice(3) : options.rest;
+  const target = new URL(route.upstream.replace(/\/$/, "") + rest);
   const secure = target.protocol === "https:";
   let requestBytes = head.bytes;
   let responseBytes = 0;

@@ -77,7 +77,7 @@ describe("the Anthropic Messages API", () => {
     };
     assert.equal(call.stop_reason, "tool_use");
     assert.equal(call.content[0]?.name, "Bash");
-    assert.equal((call.content[0]?.input as { command: string }).command, "echo hi");
+    assert.deepEqual(call.content[0]?.input, { command: "echo hi", description: "Run a shell command" });
     const answered = {
       ...body,
       messages: [

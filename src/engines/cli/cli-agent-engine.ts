@@ -1,0 +1,231 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { type Clock, systemClock } from "../../core/clock.ts";
+import type { InputIssue } from "../../core/errors.ts";
+import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
+import { claimHomeDir } from "../opencode/claim-home-dir.ts";
+import { prepareEngineHome } from "../opencode/engine-home.ts";
+import { issueModelCredential, modelCredentialPath } from "../opencode/model-credential.ts";
+import { runAgentProcess } from "../process/agent-process.ts";
+import { stoppedResult } from "../process/stopped-result.ts";
+import { CliStream } from "./cli-stream.ts";
+import { resolveCliBin } from "./resolve-cli-bin.ts";
+
+/** Where a model request of a CLI goes: drover's scripted model, or a provider through the gateway. */
+export interface ModelTarget {
+  /** The base URL the CLI is given (its own API path is appended by the CLI). */
+  baseURL: string;
+  /** What the CLI sends as its key: a gateway credential (never a provider key), or a dummy. */
+  key: string;
+  /** The model id the CLI asks for. */
+  model: string;
+  /** Whether requests cost nothing (the scripted model): the CLI's own price estimate is dropped. */
+  free: boolean;
+}
+
+/** What one CLI (Claude Code, Codex) needs to be run as an engine. */
+export interface CliDialect {
+  /** The engine name (`claude`, `codex`). */
+  name: string;
+  /** The binary's name on PATH / in node_modules/.bin. */
+  binName: string;
+  /** How to install it, for the "not installed" error. */
+  installHint: string;
+  /** The providers (drover's `provider/model` prefix) whose models this CLI can call. */
+  providers: readonly string[];
+  /** The process's arguments for this attempt (the prompt included). */
+  args(request: AttemptRequest, target: ModelTarget, work: { home: string; reportFile?: string }): string[];
+  /** Environment variables pointing the CLI at the target (and bounding its own retries by the request's). */
+  env(target: ModelTarget, home: string, request: AttemptRequest): Record<string, string>;
+  /** Reads one line of its JSON output into the stream. */
+  readLine(line: string, stream: CliStream): void;
+}
+
+export interface CliAgentEngineOptions {
+  /** drover's state dir: the CLI's HOME lives under `engines/opencode/<name>` (the gateway's credentials). */
+  stateDir: string;
+  /** drover's environment minus the provider keys (the model gateway holds those). */
+  env: NodeJS.ProcessEnv;
+  /** The scripted model's base URL without `/v1` (`drover/*` models). */
+  scriptedUrl?: string;
+  /** The gateway's base URL per provider (`…/v1`), for the providers it routes. */
+  gatewayURLFor?: (provider: string) => string | undefined;
+  clock?: Clock;
+  /** An explicit binary (config), else node_modules/.bin or PATH. */
+  bin?: string;
+}
+
+/**
+ * An engine that runs one CLI process per attempt (Claude Code `claude -p`, Codex `codex exec`)
+ * in the task's directory, in its own process group with stdin from /dev/null, its HOME a home of
+ * drover's (sessions persist there, so an attempt can resume the last one), its model requests sent
+ * to drover's scripted model or through the model gateway with a credential drover issued.
+ */
+export class CliAgentEngine implements Engine {
+  readonly name: string;
+  readonly ramPerAttemptMb = 300;
+  readonly #dialect: CliDialect;
+  readonly #options: CliAgentEngineOptions;
+  readonly #clock: Clock;
+  #home: { dir: string; release(): void } | undefined;
+
+  constructor(dialect: CliDialect, options: CliAgentEngineOptions) {
+    this.name = dialect.name;
+    this.#dialect = dialect;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  unavailable(): string | undefined {
+    return this.#bin() ? undefined : `${this.#dialect.binName} was not found; ${this.#dialect.installHint}`;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.#home?.release();
+    this.#home = undefined;
+  }
+
+  async prepare(): Promise<void> {}
+
+  async checkModels(uses: readonly { model: string; source: string; path: string }[]): Promise<InputIssue[]> {
+    return uses.flatMap((use) => {
+      const target = this.#target(use.model);
+      return typeof target === "string" ? [{ source: use.source, path: use.path, message: target }] : [];
+    });
+  }
+
+  async checkAgents(uses: readonly { agent: string; source: string; path: string }[]): Promise<InputIssue[]> {
+    return uses.map((use) => ({
+      source: use.source,
+      path: use.path,
+      message: `the ${this.name} engine has no OpenCode agents ("${use.agent}")`,
+    }));
+  }
+
+  async hasSession(): Promise<boolean> {
+    return true;
+  }
+
+  async runAttempt(request: AttemptRequest): Promise<AttemptResult> {
+    const bin = this.#bin();
+    const target = this.#target(request.model);
+    const empty = { tokens: this.#zero(), cost: 0, finalText: "", filesChanged: [] };
+    if (!bin)
+      return {
+        status: "failed",
+        failure: { type: "engine_unavailable", message: this.unavailable() ?? "", retryable: false },
+        ...empty,
+      };
+    if (typeof target === "string")
+      return {
+        status: "failed",
+        failure: { type: "model_error", message: target, retryable: false },
+        ...empty,
+      };
+    const home = this.#claimHome();
+    const stream = new CliStream({
+      now: () => this.#clock.now(),
+      onProgress: request.onProgress,
+      onSession: (sessionId) => request.onSession(sessionId, this.name),
+    });
+    stream.prompt(request.prompt);
+    const reportFile = request.reportSchema
+      ? path.join(home, "reports", `${request.attemptId}.json`)
+      : undefined;
+    const exit = await runAgentProcess({
+      bin,
+      args: this.#dialect.args(request, target, { home, ...(reportFile ? { reportFile } : {}) }),
+      cwd: request.dir,
+      env: {
+        ...this.#baseEnv(),
+        ...prepareEngineHome(path.dirname(home)).env,
+        ...this.#dialect.env(target, home, request),
+      },
+      signal: request.signal,
+      onLine: (line) => {
+        try {
+          this.#dialect.readLine(line, stream);
+        } catch {
+          // not a JSON line: the CLI's own chatter
+        }
+      },
+    });
+    const result = {
+      ...(stream.sessionId ? { sessionId: stream.sessionId } : {}),
+      tokens: stream.tokens,
+      cost: target.free ? 0 : stream.cost,
+      finalText: stream.finalText,
+      filesChanged: [...stream.filesChanged],
+      server: this.name,
+      transcript: { messages: stream.messages, omittedMessages: 0, truncated: false },
+      ...(stream.report !== undefined ? { report: stream.report } : {}),
+    };
+    if (exit.stopped) return { ...result, ...stoppedResult(exit.stopped, stream.finalText) };
+    if (stream.failure)
+      return {
+        ...result,
+        status: "failed",
+        failure: stream.failure,
+        ...(stream.rateLimitedUntil ? { rateLimitedUntil: stream.rateLimitedUntil } : {}),
+      };
+    if (exit.code !== 0 || exit.spawnError) {
+      const why = exit.spawnError ?? (exit.stderrTail.split("\n").at(-1) || `exit code ${exit.code}`);
+      return {
+        ...result,
+        status: "failed",
+        failure: {
+          type: "engine_crashed",
+          message: `${this.#dialect.binName} ended: ${why}`,
+          retryable: true,
+        },
+      };
+    }
+    return { ...result, status: "succeeded" };
+  }
+
+  #bin(): string | undefined {
+    return this.#options.bin ?? resolveCliBin(this.#dialect.binName, this.#options.env.PATH);
+  }
+
+  /** Where `provider/model` goes, or why it cannot go anywhere. */
+  #target(model: string): ModelTarget | string {
+    const [provider, ...rest] = model.split("/");
+    const id = rest.join("/");
+    if (provider === "drover" && this.#options.scriptedUrl)
+      return { baseURL: this.#options.scriptedUrl, key: "drover-scripted", model: id, free: true };
+    if (!provider || !this.#dialect.providers.includes(provider))
+      return `the ${this.name} engine cannot call ${model}: it speaks to ${[...this.#dialect.providers, "drover"].join(", ")} models`;
+    const baseURL = this.#options.gatewayURLFor?.(provider);
+    if (!baseURL)
+      return `no key for ${provider} reaches drover's model gateway (set its key in drover's environment) for ${model}`;
+    return { baseURL, key: this.#credential(), model: id, free: false };
+  }
+
+  #credential(): string {
+    const home = this.#claimHome();
+    return readFileSync(path.join(home, modelCredentialPath), "utf8").trim();
+  }
+
+  /** The CLI's HOME: a claimed home of drover's engine root, with a gateway credential of its own. */
+  #claimHome(): string {
+    if (!this.#home) {
+      this.#home = claimHomeDir(path.join(this.#options.stateDir, "engines", "opencode"), this.name);
+      issueModelCredential(this.#home.dir);
+    }
+    const home = path.join(this.#home.dir, "home");
+    mkdirSync(home, { recursive: true });
+    return home;
+  }
+
+  #baseEnv(): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(this.#options.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+  }
+
+  #zero() {
+    return { input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 };
+  }
+}
