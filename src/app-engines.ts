@@ -16,6 +16,7 @@ import { CliAgentEngine } from "./engines/cli/cli-agent-engine.ts";
 import { codexDialect } from "./engines/codex/codex-dialect.ts";
 import type { Engine } from "./engines/contract.ts";
 import { opencodeVersion } from "./engines/opencode/engine-home.ts";
+import { opencodeCliDialect } from "./engines/opencode/opencode-cli-dialect.ts";
 import { generateOpencodeConfig } from "./engines/opencode/opencode-config.ts";
 import { OpencodeServerEngine } from "./engines/opencode/opencode-engine.ts";
 import { resolveOpencodeBin } from "./engines/opencode/resolve-opencode-bin.ts";
@@ -125,13 +126,19 @@ export async function startLocalEngines(options: {
       : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };
+  const opencodeCli = new CliAgentEngine(opencodeCliDialect(behind?.config ?? generated), {
+    ...cliOptions,
+    ...(config.opencode.attach ? {} : { bin: resolveOpencodeBin(config.opencode.bin) }),
+  });
   const claude = new CliAgentEngine(claudeDialect, cliOptions);
   const codex = new CliAgentEngine(codexDialect, cliOptions);
+  closers.push(() => opencodeCli.stop());
   closers.push(() => claude.stop());
   closers.push(() => codex.stop());
   const engines = new EngineRegistry(
     new Map<EngineName, Engine>([
       ["opencode", engine],
+      ["opencode-cli", opencodeCli],
       ["claude", claude],
       ["codex", codex],
       ["shell", shell],

@@ -1,11 +1,11 @@
 import { z } from "zod";
 
 /**
- * The engines a task may name (`engine:`); the default is `opencode` (the warm pool). `claude` and
- * `codex` run Claude Code and Codex headless, one process per attempt; `shell` runs the prompt as a
- * command (a deterministic step: tests, lint, a build).
+ * The engines a task may name (`engine:`); the default is `opencode` (the warm pool).
+ * `opencode-cli`, `claude` and `codex` run OpenCode, Claude Code and Codex headless, one process
+ * per attempt; `shell` runs the prompt as a command (a deterministic step: tests, lint, a build).
  */
-export const EngineName = z.enum(["opencode", "claude", "codex", "shell"]);
+export const EngineName = z.enum(["opencode", "opencode-cli", "claude", "codex", "shell"]);
 export type EngineName = z.infer<typeof EngineName>;
 
 /**

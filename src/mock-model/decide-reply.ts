@@ -41,6 +41,22 @@ export function decideReply(request: ChatRequest, fired: FireCounter): ReplyPlan
 
   const lastUser = messages.findLastIndex((m) => m.role === "user");
   const userText = lastUser >= 0 ? textOf(messages[lastUser]?.content) : "";
+  // drover's report turn (engines without structured output): the report as the answer's text, from
+  // the task's own `[[structured]]` (in the message the task started with) or "complete".
+  if (userText.includes("drover report request:")) {
+    const task = messages
+      .slice(0, lastUser)
+      .findLast((m) => m.role === "user" && !textOf(m.content).includes("drover report request:"));
+    const original = parseDirectives(textOf(task?.content));
+    const structured = original.directives.find(
+      (d): d is Extract<Directive, { kind: "structured" }> =>
+        d.kind === "structured" && (d.model === undefined || d.model === request.model),
+    );
+    const value = structured
+      ? structured.value
+      : { outcome: "complete", summary: replyText(original.plainText, original.directives) };
+    return plan({ kind: "text", text: JSON.stringify(value) }, "report");
+  }
   // A decomposition request reads only the brief's own text: directives inside its list items
   // belong to those parts (they run when the parts do).
   const decomposition = decompositionAsked(request.tools);

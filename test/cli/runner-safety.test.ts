@@ -54,7 +54,10 @@ describe("runner safety (the CLI, as a user runs it)", () => {
     );
     const refused = await drover("runner", "create", "bad", "--engine", "vim", "--no-check");
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /--engine: unknown engine "vim" \(engines: opencode, claude, codex, shell\)/);
+    assert.match(
+      refused.stderr,
+      /--engine: unknown engine "vim" \(engines: opencode, opencode-cli, claude, codex, shell\)/,
+    );
     assert.equal((await drover("runner", "status", "bad")).code, 1, "nothing was created");
   });
 

@@ -33,8 +33,17 @@ export interface CliDialect {
   installHint: string;
   /** The providers (drover's `provider/model` prefix) whose models this CLI can call. */
   providers: readonly string[];
-  /** The process's arguments for this attempt (the prompt included). */
+  /** The CLI takes drover's `provider/model` as it is (its own config routes it: OpenCode). */
+  passModel?: boolean;
+  /**
+   * Without a structured-output option: the prompt of a last turn in the same session that asks
+   * for the report as JSON (read from that turn's final text).
+   */
+  reportTurn?(schema: Record<string, unknown>): string;
+  /** The process's arguments for this attempt (the prompt included, unless `stdin` gives it). */
   args(request: AttemptRequest, target: ModelTarget, work: { home: string; reportFile?: string }): string[];
+  /** The prompt on standard input instead (then closed): for a CLI that alters it as an argument. */
+  stdin?(request: AttemptRequest): string;
   /** Environment variables pointing the CLI at the target (and bounding its own retries by the request's). */
   env(target: ModelTarget, home: string, request: AttemptRequest): Record<string, string>;
   /** Reads one line of its JSON output into the stream. */
@@ -134,24 +143,38 @@ export class CliAgentEngine implements Engine {
     const reportFile = request.reportSchema
       ? path.join(home, "reports", `${request.attemptId}.json`)
       : undefined;
-    const exit = await runAgentProcess({
-      bin,
-      args: this.#dialect.args(request, target, { home, ...(reportFile ? { reportFile } : {}) }),
-      cwd: request.dir,
-      env: {
-        ...this.#baseEnv(),
-        ...prepareEngineHome(path.dirname(home)).env,
-        ...this.#dialect.env(target, home, request),
-      },
-      signal: request.signal,
-      onLine: (line) => {
-        try {
-          this.#dialect.readLine(line, stream);
-        } catch {
-          // not a JSON line: the CLI's own chatter
-        }
-      },
-    });
+    const run = (attempt: AttemptRequest, into: CliStream) =>
+      runAgentProcess({
+        bin,
+        args: this.#dialect.args(attempt, target, { home, ...(reportFile ? { reportFile } : {}) }),
+        cwd: attempt.dir,
+        env: {
+          ...this.#baseEnv(),
+          ...prepareEngineHome(path.dirname(home)).env,
+          ...this.#dialect.env(target, home, attempt),
+        },
+        signal: attempt.signal,
+        ...(this.#dialect.stdin ? { input: this.#dialect.stdin(attempt) } : {}),
+        onLine: (line) => {
+          try {
+            this.#dialect.readLine(line, into);
+          } catch {
+            // not a JSON line: the CLI's own chatter
+          }
+        },
+      });
+    let exit = await run(request, stream);
+    const { reportTurn } = this.#dialect;
+    if (
+      reportTurn &&
+      request.reportSchema &&
+      exit.code === 0 &&
+      !stream.failure &&
+      stream.report === undefined &&
+      stream.sessionId
+    ) {
+      exit = await this.#askForReport(request, stream, reportTurn(request.reportSchema), run);
+    }
     const result = {
       ...(stream.sessionId ? { sessionId: stream.sessionId } : {}),
       tokens: stream.tokens,
@@ -185,6 +208,31 @@ export class CliAgentEngine implements Engine {
     return { ...result, status: "succeeded" };
   }
 
+  /** The report turn: same session, its final text parsed as the report; its usage counted too. */
+  async #askForReport(
+    request: AttemptRequest,
+    stream: CliStream,
+    prompt: string,
+    run: (attempt: AttemptRequest, into: CliStream) => ReturnType<typeof runAgentProcess>,
+  ): ReturnType<typeof runAgentProcess> {
+    const turn = new CliStream({
+      now: () => this.#clock.now(),
+      onProgress: request.onProgress,
+      onSession: () => {},
+    });
+    const { system: _system, ...rest } = request;
+    const exit = await run({ ...rest, prompt, files: [], sessionId: stream.sessionId as string }, turn);
+    stream.addUsage(turn.tokens);
+    stream.cost += turn.cost;
+    if (turn.failure) stream.failure = turn.failure;
+    try {
+      stream.report = JSON.parse(turn.finalText.trim().replace(/^```(?:json)?\s*|\s*```$/g, "")) as unknown;
+    } catch {
+      // not JSON: the supervisor treats the missing report as it does for any engine
+    }
+    return exit;
+  }
+
   #bin(): string | undefined {
     return this.#options.bin ?? resolveCliBin(this.#dialect.binName, this.#options.env.PATH);
   }
@@ -193,6 +241,7 @@ export class CliAgentEngine implements Engine {
   #target(model: string): ModelTarget | string {
     const [provider, ...rest] = model.split("/");
     const id = rest.join("/");
+    if (this.#dialect.passModel) return { baseURL: "", key: "", model, free: provider === "drover" };
     if (provider === "drover" && this.#options.scriptedUrl)
       return { baseURL: this.#options.scriptedUrl, key: "drover-scripted", model: id, free: true };
     if (!provider || !this.#dialect.providers.includes(provider))

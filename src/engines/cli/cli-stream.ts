@@ -65,6 +65,11 @@ export class CliStream {
     this.#assistant().tools.push({ ...call, input: call.input.slice(0, 300) });
   }
 
+  /** A tool ran (a CLI that reports tools only once they ended). */
+  progressIn(tool: string): void {
+    this.#set("in_tool", tool);
+  }
+
   text(text: string): void {
     if (!text) return;
     const message = this.#assistant();

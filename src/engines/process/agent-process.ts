@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import type { AttemptStop } from "../contract.ts";
 import { killProcessesOfServers, serverIdVariable } from "../opencode/process-table.ts";
 
@@ -29,13 +30,18 @@ export interface AgentProcessOptions {
   onOutput?(bytes: number): void;
   onStart?(pid: number): void;
   killGraceMs?: number;
+  /**
+   * Text for its standard input, which is then closed (a CLI that takes its prompt verbatim only
+   * there); without it stdin is /dev/null. Either way nothing can wait on a terminal.
+   */
+  input?: string;
 }
 
 const stderrKeep = 8 * 1024;
 
 /**
  * Runs one engine process the way every CLI engine does: in its own process group, stdin from
- * /dev/null, stdout read line by line. Stopping it signals the whole group; when it exits, whatever
+ * /dev/null (or a given text, then closed), stdout read line by line. Stopping it signals the whole group; when it exits, whatever
  * it left behind — its group, and anything that carries its tag in the environment, even a child
  * that left the group with `setsid` — is killed. Never rejects.
  */
@@ -47,10 +53,15 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     let killTimer: NodeJS.Timeout | undefined;
     const child = spawn(options.bin, [...options.args], {
       cwd: options.cwd,
-      env: { ...options.env, [serverIdVariable]: tag },
+      // PWD too: a CLI that reads it (OpenCode does) must not see drover's own directory.
+      env: { ...options.env, PWD: options.cwd, [serverIdVariable]: tag },
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on("error", () => {}); // a CLI that exits before reading it
+      child.stdin.end(options.input);
+    }
     const killGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
@@ -73,11 +84,13 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     options.onStart?.(child.pid);
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener("abort", onAbort, { once: true });
-    createInterface({ input: child.stdout }).on("line", (line) => {
+    // Both are pipes (stdio above); the types cannot tell with a computed stdin.
+    const { stdout, stderr: errors } = child as unknown as { stdout: Readable; stderr: Readable };
+    createInterface({ input: stdout }).on("line", (line) => {
       options.onOutput?.(line.length + 1);
       options.onLine(line);
     });
-    child.stderr.on("data", (chunk: Buffer) => {
+    errors.on("data", (chunk: Buffer) => {
       options.onOutput?.(chunk.length);
       stderr = (stderr + chunk.toString("utf8")).slice(-stderrKeep);
     });

@@ -59,46 +59,78 @@ const tasks = [
   },
 ];
 
-for (const engine of ["opencode", "claude", "codex"] as const) {
-  describe(`engine conformance: ${engine} (real binary, scripted model)`, () => {
-    const temp = makeTempDir();
-    const results = new Map<string, TaskResult>();
-    let events: DroverEvent[] = [];
-    let code: number | null;
+const engines = ["opencode", "opencode-cli", "claude", "codex"] as const;
 
-    before(async () => {
-      writeFileSync(
-        path.join(temp.dir, "drover.json"),
-        JSON.stringify({
-          capacity: { ramReserveMb: 0 },
-          stagger: { gapMs: 0 },
-          retry: { attempts: 2, providerRequests: 2 },
-        }),
-      );
-      writeFileSync(
-        path.join(temp.dir, "tasks.json"),
-        JSON.stringify({ defaults: { engine }, tasks: tasks.map((task) => ({ ...task, dir: task.id })) }),
-      );
-      for (const task of tasks) mkdirSync(path.join(temp.dir, task.id));
-      const run = runDrover(["run", "tasks.json", "--json", "--state-dir", "state"], { cwd: temp.dir });
-      code = await run.exited;
-      events = run
-        .stdout()
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as DroverEvent);
-      const file = JSON.parse(readFileSync(path.join(temp.dir, "results.json"), "utf8")) as {
-        tasks: TaskResult[];
-      };
-      for (const task of file.tasks) results.set(task.id, task);
+/** One engine's batch: the same tasks, its results and the events `drover run --json` printed. */
+interface EngineBatch {
+  temp: ReturnType<typeof makeTempDir>;
+  results: Map<string, TaskResult>;
+  events: DroverEvent[];
+  code: number | null;
+}
+
+async function runBatch(engine: (typeof engines)[number]): Promise<EngineBatch> {
+  const temp = makeTempDir();
+  writeFileSync(
+    path.join(temp.dir, "drover.json"),
+    JSON.stringify({
+      capacity: { ramReserveMb: 0 },
+      stagger: { gapMs: 0 },
+      retry: { attempts: 2, providerRequests: 2 },
+    }),
+  );
+  writeFileSync(
+    path.join(temp.dir, "tasks.json"),
+    JSON.stringify({ defaults: { engine }, tasks: tasks.map((task) => ({ ...task, dir: task.id })) }),
+  );
+  for (const task of tasks) mkdirSync(path.join(temp.dir, task.id));
+  const run = runDrover(["run", "tasks.json", "--json", "--state-dir", "state"], { cwd: temp.dir });
+  const code = await run.exited;
+  const events = run
+    .stdout()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as DroverEvent);
+  const file = JSON.parse(readFileSync(path.join(temp.dir, "results.json"), "utf8")) as {
+    tasks: TaskResult[];
+  };
+  return { temp, results: new Map(file.tasks.map((task) => [task.id, task])), events, code };
+}
+
+// The engines' batches run side by side: each waits mostly on its processes.
+const batches = new Map<string, EngineBatch>();
+before(async () => {
+  const done = await Promise.all(engines.map(async (engine) => [engine, await runBatch(engine)] as const));
+  for (const [engine, batch] of done) batches.set(engine, batch);
+});
+after(() => {
+  for (const batch of batches.values()) batch.temp.cleanup();
+});
+
+for (const engine of engines) {
+  describe(`engine conformance: ${engine} (real binary, scripted model)`, () => {
+    let temp: EngineBatch["temp"];
+    let results: EngineBatch["results"];
+    let events: EngineBatch["events"];
+    let code: EngineBatch["code"];
+    before(() => {
+      const batch = batches.get(engine);
+      assert.ok(batch, `the ${engine} batch ran`);
+      ({ temp, results, events, code } = batch);
     });
-    after(() => temp.cleanup());
 
     it("completes a task with tools: the file is written, the outcome is the agent's, tokens counted", () => {
       const done = results.get("done");
       assert.equal(done?.status, "succeeded", JSON.stringify(done));
       assert.equal(done?.outcome?.outcome, "complete");
       assert.equal(done?.outcome?.summary, "wrote and read it");
+      // Codex writes through its shell tool: only engines with file tools can name what they wrote.
+      if (engine !== "codex")
+        assert.deepEqual(
+          done?.filesChanged?.map((file) => path.basename(file)),
+          ["made.txt"],
+          JSON.stringify(done),
+        );
       assert.equal(readFileSync(path.join(temp.dir, "done", "made.txt"), "utf8"), "made by the agent\n");
       assert.ok((done?.tokens.input ?? 0) > 0 && (done?.tokens.output ?? 0) > 0);
       assert.ok(done?.sessionId, "a session id to resume by");
