@@ -199,10 +199,13 @@ export interface Engine {
   /** Warms the engine for these working directories (best effort), so first attempts start fast. */
   prepare(dirs: readonly string[]): Promise<void>;
   /**
-   * Why this engine cannot run here (its binary is not installed), with how to install it;
-   * undefined when it can. Asked before a batch is accepted.
+   * Why this engine cannot run a task here — its binary is not installed (`field: "engine"`, with
+   * how to install it), or the task's sandbox profile cannot be had (`field: "sandbox"`); undefined
+   * when it can. Asked before a batch is accepted.
    */
-  unavailable?(): string | undefined;
+  unavailable?(task: {
+    sandbox?: SandboxProfile;
+  }): { field: "engine" | "sandbox"; message: string } | undefined;
   /** Engines whose agents run in a home of drover's take repository credentials through this. */
   useRepoCredentials?(credentials: RepoCredentials): void;
   runAttempt(request: AttemptRequest): Promise<AttemptResult>;

@@ -49,8 +49,12 @@ export async function checkTaskModels(
   const engineIssues: InputIssue[] = [];
   specs.forEach((spec, index) => {
     const unavailable = supervisor ? engineProblem(supervisor, spec) : undefined;
-    if (typeof unavailable === "string") {
-      engineIssues.push({ source, path: `tasks[${index}].engine`, message: unavailable });
+    if (unavailable && "message" in unavailable) {
+      engineIssues.push({
+        source,
+        path: `tasks[${index}].${unavailable.field}`,
+        message: unavailable.message,
+      });
       return;
     }
     const chosen = unavailable ?? engine;
@@ -94,13 +98,19 @@ export async function dispatchBatch(options: DispatchBatchOptions): Promise<Batc
   return buildBatchResults(options.store, batchId);
 }
 
-/** The engine of a task, or why it has none (an engine that is not registered or not installed). */
-function engineProblem(supervisor: Supervisor, spec: TaskSpec): Engine | string {
+/** The engine of a task, or why it cannot run it (an engine not registered or not installed, a sandbox that cannot be had). */
+function engineProblem(
+  supervisor: Supervisor,
+  spec: TaskSpec,
+): Engine | { field: "engine" | "sandbox"; message: string } {
   try {
     const engine = supervisor.engineOf(spec);
-    const missing = engine.unavailable?.();
-    return missing ? `${spec.id}: engine "${engine.name}" is not installed: ${missing}` : engine;
+    const problem = engine.unavailable?.(spec.sandbox ? { sandbox: spec.sandbox } : {});
+    return problem ? { field: problem.field, message: `${spec.id}: ${problem.message}` } : engine;
   } catch (error) {
-    return `${spec.id}: ${error instanceof Error ? error.message : String(error)}`;
+    return {
+      field: "engine",
+      message: `${spec.id}: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

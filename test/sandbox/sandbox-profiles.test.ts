@@ -57,7 +57,6 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
           { id: "open", prompt: bash(look), sandbox: "none" },
           { id: "repo-a", prompt: bash("echo a"), repo: "repo" },
           { id: "repo-b", prompt: bash("echo b"), repo: "repo" },
-          { id: "walled", prompt: bash("echo never"), sandbox: "strict" },
         ],
       }),
     );
@@ -67,8 +66,6 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
         HOME: realHome,
         MY_SETTING: "from-drover",
         ANTHROPIC_API_KEY: plantedKey,
-        // No bubblewrap for this drover: a strict task must be refused, never run weaker.
-        DROVER_BWRAP: "/nonexistent/bwrap",
       },
     });
     const code = await cli.exited;
@@ -79,7 +76,7 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
       .map((line) => JSON.parse(line) as { type: string; id?: string })
       .find((line) => line.type === "batch.results");
     assert.ok(batch?.id, `${run.out}\n${run.err}`);
-    for (const id of ["home", "open", "repo-a", "repo-b", "walled"]) {
+    for (const id of ["home", "open", "repo-a", "repo-b"]) {
       const show = runDrover(["show", `${batch.id}/${id}`, "--json", "--state-dir", "state"], {
         cwd: project,
       });
@@ -131,14 +128,19 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
     assert.equal(tasks.get("repo-a")?.state, "succeeded");
   });
 
-  it("refuses a strict task where bubblewrap cannot be had, for good, naming it", () => {
-    const walled = tasks.get("walled");
-    assert.equal(walled?.state, "failed");
-    assert.match(
-      walled?.failure?.message ?? "",
-      /sandbox "strict" cannot be had: \/nonexistent\/bwrap not found/,
+  it("refuses a batch with a strict task where bubblewrap cannot be had (exit 2), naming the task and why", async () => {
+    assert.equal(run.code, 0, run.err);
+    writeFileSync(
+      path.join(project, "walled.json"),
+      JSON.stringify({ tasks: [{ id: "walled", prompt: "[[reply never]]", sandbox: "strict" }] }),
     );
-    assert.equal(walled?.failure?.retryable, false);
-    assert.equal(run.code, 1, "the batch fails because of it");
+    const refused = runDrover(["run", "walled.json", "--state-dir", "state"], {
+      cwd: project,
+      // No bubblewrap for this drover: a strict task must be refused, never run weaker.
+      env: { DROVER_BWRAP: "/nonexistent/bwrap" },
+    });
+    assert.equal(await refused.exited, 2, refused.stderr());
+    assert.match(refused.stderr(), /tasks\[0\]\.sandbox/);
+    assert.match(refused.stderr(), /walled: sandbox "strict" cannot be had: \/nonexistent\/bwrap not found/);
   });
 });

@@ -85,8 +85,12 @@ export class CliAgentEngine implements Engine {
     this.#clock = options.clock ?? systemClock;
   }
 
-  unavailable(): string | undefined {
-    return this.#bin() ? undefined : `${this.#dialect.binName} was not found; ${this.#dialect.installHint}`;
+  unavailable(): { field: "engine"; message: string } | undefined {
+    if (this.#bin()) return undefined;
+    return {
+      field: "engine",
+      message: `engine "${this.name}" is not installed: ${this.#dialect.binName} was not found; ${this.#dialect.installHint}`,
+    };
   }
 
   async start(): Promise<void> {}
@@ -124,7 +128,7 @@ export class CliAgentEngine implements Engine {
     if (!bin)
       return {
         status: "failed",
-        failure: { type: "engine_unavailable", message: this.unavailable() ?? "", retryable: false },
+        failure: { type: "engine_unavailable", message: this.unavailable()?.message ?? "", retryable: false },
         ...empty,
       };
     if (typeof target === "string")

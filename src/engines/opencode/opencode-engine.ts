@@ -104,6 +104,16 @@ export class OpencodeServerEngine implements Engine {
    * the watchdog restarted (stuck before its model request) starts again on another server when one
    * is up.
    */
+  /** A `strict` task where bubblewrap cannot be had is refused before its batch is accepted. */
+  unavailable(task: { sandbox?: SandboxProfile }): { field: "sandbox"; message: string } | undefined {
+    const profile = task.sandbox ?? this.#groups.defaultKey.profile;
+    if (profile !== "strict") return undefined;
+    const availability = strictSandboxAvailability(this.#options.env);
+    return availability.ok
+      ? undefined
+      : { field: "sandbox", message: `sandbox "strict" cannot be had: ${availability.reason}` };
+  }
+
   useRepoCredentials(credentials: RepoCredentials): void {
     this.#repoCredentials = credentials;
   }
