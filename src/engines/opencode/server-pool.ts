@@ -9,10 +9,13 @@ import { attachToServer } from "./attach-server.ts";
 import { claimHomeDir } from "./claim-home-dir.ts";
 import { firstToSucceed } from "./first-to-succeed.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
+import { pickServer } from "./pick-server.ts";
 import { reapOrphanServers } from "./reap-orphans.ts";
 import { writeServerRegistry } from "./server-registry.ts";
 import { startServer } from "./start-server.ts";
 import { ServerWaiters } from "./wait-for-server.ts";
+
+export { pickServer };
 
 export interface ServerPoolOptions {
   settings: OpencodeSettings;
@@ -316,22 +319,4 @@ export class ServerPool {
     void restart.finally(() => this.#restarts.delete(restart));
     return restart;
   }
-}
-
-/**
- * The least-loaded server that is up, preferring any but `avoid` (the server the watchdog restarted
- * an attempt away from); `avoid` itself only when no other is up.
- */
-export function pickServer<S extends Pick<OpencodeServer, "name" | "lost" | "load">>(
-  servers: readonly (S | undefined)[],
-  avoid?: string,
-): S | undefined {
-  let best: S | undefined;
-  let avoided: S | undefined;
-  for (const server of servers) {
-    if (!server || server.lost) continue;
-    if (server.name === avoid) avoided = server;
-    else if (!best || server.load < best.load) best = server;
-  }
-  return best ?? avoided;
 }
