@@ -59,6 +59,17 @@ const tasks = [
   },
 ];
 
+/**
+ * A crash mid-run: the agent's first command kills its own engine process, the next attempt finds
+ * the marker and finishes. For the CLIs whose tools' parent is the CLI itself: the warm pool's is
+ * the server every task shares (its crash has its own tests), `opencode run`'s an inner process.
+ */
+const crashTested = new Set<string>(["claude", "codex"]);
+const crashes = {
+  id: "crashes",
+  prompt: "[[bash test -f crashed || { touch crashed; kill -9 $PPID; }]] [[reply recovered]]",
+};
+
 const engines = ["opencode", "opencode-cli", "claude", "codex"] as const;
 
 /** One engine's batch: the same tasks, its results and the events `drover run --json` printed. */
@@ -81,9 +92,15 @@ async function runBatch(engine: (typeof engines)[number]): Promise<EngineBatch> 
   );
   writeFileSync(
     path.join(temp.dir, "tasks.json"),
-    JSON.stringify({ defaults: { engine }, tasks: tasks.map((task) => ({ ...task, dir: task.id })) }),
+    JSON.stringify({
+      defaults: { engine },
+      tasks: [...tasks, ...(crashTested.has(engine) ? [crashes] : [])].map((task) => ({
+        ...task,
+        dir: task.id,
+      })),
+    }),
   );
-  for (const task of tasks) mkdirSync(path.join(temp.dir, task.id));
+  for (const task of [...tasks, crashes]) mkdirSync(path.join(temp.dir, task.id));
   const run = runDrover(["run", "tasks.json", "--json", "--state-dir", "state"], { cwd: temp.dir });
   const code = await run.exited;
   const events = run
@@ -165,6 +182,15 @@ for (const engine of engines) {
         "every engine process is gone",
       );
     });
+
+    if (crashTested.has(engine))
+      it("retries an attempt whose engine process crashed mid-run, and the retry finishes", () => {
+        const crashed = results.get("crashes");
+        assert.equal(crashed?.status, "succeeded", JSON.stringify(crashed));
+        assert.equal(crashed?.attempts, 2);
+        assert.equal(crashed?.outcome?.summary, "recovered");
+        assert.ok(existsSync(path.join(temp.dir, "crashes", "crashed")), "the first attempt ran its command");
+      });
 
     it("resumes the same session when the BLOCKED protocol continues a task", () => {
       const resumed = results.get("resumed");
