@@ -59,17 +59,6 @@ const tasks = [
   },
 ];
 
-/**
- * A crash mid-run: the agent's first command kills its own engine process, the next attempt finds
- * the marker and finishes. For the CLIs whose tools' parent is the CLI itself: the warm pool's is
- * the server every task shares (its crash has its own tests), `opencode run`'s an inner process.
- */
-const crashTested = new Set<string>(["claude", "codex"]);
-const crashes = {
-  id: "crashes",
-  prompt: "[[bash test -f crashed || { touch crashed; kill -9 $PPID; }]] [[reply recovered]]",
-};
-
 const engines = ["opencode", "opencode-cli", "claude", "codex"] as const;
 
 /** One engine's batch: the same tasks, its results and the events `drover run --json` printed. */
@@ -94,15 +83,14 @@ async function runBatch(engine: (typeof engines)[number]): Promise<EngineBatch> 
     path.join(temp.dir, "tasks.json"),
     JSON.stringify({
       defaults: { engine },
-      tasks: [...tasks, ...(crashTested.has(engine) ? [crashes] : [])].map((task) => ({
-        ...task,
-        dir: task.id,
-      })),
+      tasks: tasks.map((task) => ({ ...task, dir: task.id })),
     }),
   );
-  for (const task of [...tasks, crashes]) mkdirSync(path.join(temp.dir, task.id));
+  for (const task of tasks) mkdirSync(path.join(temp.dir, task.id));
   const run = runDrover(["run", "tasks.json", "--json", "--state-dir", "state"], { cwd: temp.dir });
   const code = await run.exited;
+  if (!existsSync(path.join(temp.dir, "results.json")))
+    throw new Error(`drover run (${engine}) exited ${code} without results:\n${run.stderr().slice(-3000)}`);
   const events = run
     .stdout()
     .split("\n")
@@ -115,13 +103,16 @@ async function runBatch(engine: (typeof engines)[number]): Promise<EngineBatch> 
 }
 
 // The engines' batches run side by side: each waits mostly on its processes.
-const batches = new Map<string, EngineBatch>();
+const batches = new Map<string, EngineBatch | Error>();
 before(async () => {
-  const done = await Promise.all(engines.map(async (engine) => [engine, await runBatch(engine)] as const));
-  for (const [engine, batch] of done) batches.set(engine, batch);
+  const done = await Promise.allSettled(engines.map((engine) => runBatch(engine)));
+  engines.forEach((engine, index) => {
+    const outcome = done[index];
+    batches.set(engine, outcome?.status === "fulfilled" ? outcome.value : new Error(String(outcome?.reason)));
+  });
 });
 after(() => {
-  for (const batch of batches.values()) batch.temp.cleanup();
+  for (const batch of batches.values()) if (!(batch instanceof Error)) batch.temp.cleanup();
 });
 
 for (const engine of engines) {
@@ -133,6 +124,7 @@ for (const engine of engines) {
     before(() => {
       const batch = batches.get(engine);
       assert.ok(batch, `the ${engine} batch ran`);
+      if (batch instanceof Error) throw batch;
       ({ temp, results, events, code } = batch);
     });
 
@@ -182,15 +174,6 @@ for (const engine of engines) {
         "every engine process is gone",
       );
     });
-
-    if (crashTested.has(engine))
-      it("retries an attempt whose engine process crashed mid-run, and the retry finishes", () => {
-        const crashed = results.get("crashes");
-        assert.equal(crashed?.status, "succeeded", JSON.stringify(crashed));
-        assert.equal(crashed?.attempts, 2);
-        assert.equal(crashed?.outcome?.summary, "recovered");
-        assert.ok(existsSync(path.join(temp.dir, "crashes", "crashed")), "the first attempt ran its command");
-      });
 
     it("resumes the same session when the BLOCKED protocol continues a task", () => {
       const resumed = results.get("resumed");
