@@ -2,7 +2,7 @@ import type http from "node:http";
 import { z } from "zod";
 import type { ReplyPlan } from "./decide-reply.ts";
 import type { ChatMessage, ChatRequest } from "./openai-types.ts";
-import { sendJson, usageOf, wait, wordsOf } from "./reply-io.ts";
+import { retryAfterHeaders, sendJson, streamWords, usageOf, wait, waitOutDelay } from "./reply-io.ts";
 import { type ToolDialect, toolDialect, workingDirectoryIn } from "./tool-dialects.ts";
 
 // The Anthropic Messages API (`POST /v1/messages`), as Claude Code speaks it: the request is read
@@ -112,11 +112,10 @@ export async function respondMessages(
   plan: ReplyPlan,
 ): Promise<void> {
   const { reply } = plan;
-  if (plan.delayMs > 0) await wait(plan.delayMs, req);
-  if (reply.kind === "hang") return;
+  await waitOutDelay(plan, req);
+  if (reply.kind === "hang") return; // never answer; the client gives up or aborts
   if (reply.kind === "error") {
-    const headers: Record<string, string> = {};
-    if (reply.retryAfter !== undefined) headers["retry-after"] = String(reply.retryAfter);
+    const headers = retryAfterHeaders(reply);
     const type = errorTypes[reply.status] ?? (reply.status >= 500 ? "api_error" : "invalid_request_error");
     sendJson(res, reply.status, { type: "error", error: { type, message: reply.message } }, headers);
     return;
@@ -172,14 +171,10 @@ export async function respondMessages(
     }
   } else {
     send("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-    const words = wordsOf(text);
-    const stopAt = reply.kind === "stall" ? Math.max(1, Math.floor(words.length / 2)) : words.length;
-    for (const word of words.slice(0, stopAt)) {
-      if (res.destroyed) return;
-      send("content_block_delta", { index: 0, delta: { type: "text_delta", text: word } });
-      if (plan.slowMs) await wait(plan.slowMs, req);
-    }
-    if (reply.kind === "stall") return; // silent, the connection open
+    const streamed = await streamWords(text, plan, req, res, (word) =>
+      send("content_block_delta", { index: 0, delta: { type: "text_delta", text: word } }),
+    );
+    if (!streamed) return;
   }
   send("content_block_stop", { index: 0 });
   send("message_delta", {

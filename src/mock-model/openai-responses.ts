@@ -2,7 +2,7 @@ import type http from "node:http";
 import { z } from "zod";
 import type { ReplyPlan } from "./decide-reply.ts";
 import type { ChatMessage, ChatRequest } from "./openai-types.ts";
-import { sendJson, usageOf, wait, wordsOf } from "./reply-io.ts";
+import { retryAfterHeaders, sendJson, streamWords, usageOf, wait, waitOutDelay } from "./reply-io.ts";
 import { type ToolDialect, toolDialect, workingDirectoryIn } from "./tool-dialects.ts";
 
 // The OpenAI Responses API (`POST /v1/responses`), as Codex speaks it: input items read into the
@@ -86,11 +86,10 @@ export async function respondResponses(
   plan: ReplyPlan,
 ): Promise<void> {
   const { reply } = plan;
-  if (plan.delayMs > 0) await wait(plan.delayMs, req);
-  if (reply.kind === "hang") return;
+  await waitOutDelay(plan, req);
+  if (reply.kind === "hang") return; // never answer; the client gives up or aborts
   if (reply.kind === "error") {
-    const headers: Record<string, string> = {};
-    if (reply.retryAfter !== undefined) headers["retry-after"] = String(reply.retryAfter);
+    const headers = retryAfterHeaders(reply);
     const type =
       reply.status === 429
         ? "rate_limit_exceeded"
@@ -181,14 +180,10 @@ export async function respondResponses(
       item: { ...item, status: "in_progress", content: [] },
     });
     send("response.content_part.added", { item_id: item.id, output_index: 0, content_index: 0, part });
-    const words = wordsOf(text);
-    const stopAt = reply.kind === "stall" ? Math.max(1, Math.floor(words.length / 2)) : words.length;
-    for (const delta of words.slice(0, stopAt)) {
-      if (res.destroyed) return;
-      send("response.output_text.delta", { item_id: item.id, output_index: 0, content_index: 0, delta });
-      if (plan.slowMs) await wait(plan.slowMs, req);
-    }
-    if (reply.kind === "stall") return; // silent, the connection open
+    const streamed = await streamWords(text, plan, req, res, (delta) =>
+      send("response.output_text.delta", { item_id: item.id, output_index: 0, content_index: 0, delta }),
+    );
+    if (!streamed) return;
     send("response.output_text.done", { item_id: item.id, output_index: 0, content_index: 0, text });
     send("response.content_part.done", {
       item_id: item.id,

@@ -25,9 +25,37 @@ export function wait(ms: number, req: http.IncomingMessage): Promise<void> {
   });
 }
 
-/** The pieces a text is streamed in: a word and the space after it. */
-export function wordsOf(text: string): string[] {
-  return text.split(/(?<= )/);
+/** Waits out `[[delay]]` before the first byte (or less, if the client hangs up). */
+export async function waitOutDelay(plan: ReplyPlan, req: http.IncomingMessage): Promise<void> {
+  if (plan.delayMs > 0) await wait(plan.delayMs, req);
+}
+
+/** The `Retry-After` header of an error reply that has one. */
+export function retryAfterHeaders(reply: { retryAfter?: number }): Record<string, string> {
+  return reply.retryAfter !== undefined ? { "retry-after": String(reply.retryAfter) } : {};
+}
+
+/**
+ * Streams `text` a word at a time through `send` (one every `[[slow]]` ms); a `[[stall]]` sends half
+ * and stops. False when nothing more may be sent: it stalled (the connection stays open and
+ * silent) or the client left.
+ */
+export async function streamWords(
+  text: string,
+  plan: ReplyPlan,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  send: (word: string) => void,
+): Promise<boolean> {
+  const words = text.split(/(?<= )/);
+  const stalls = plan.reply.kind === "stall";
+  const stopAt = stalls ? Math.max(1, Math.floor(words.length / 2)) : words.length;
+  for (const word of words.slice(0, stopAt)) {
+    if (res.destroyed) return false;
+    send(word);
+    if (plan.slowMs) await wait(plan.slowMs, req);
+  }
+  return !stalls && !res.destroyed;
 }
 
 /** Usage for a reply: `[[tokens IN OUT]]`, else characters ÷ 4 of the request and the answer. */

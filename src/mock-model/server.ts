@@ -6,7 +6,7 @@ import { countTokens, fromMessages, MessagesRequest, respondMessages } from "./a
 import { decideReply, type ReplyPlan } from "./decide-reply.ts";
 import { fromResponses, ResponsesRequest, respondResponses } from "./openai-responses.ts";
 import { ChatRequest, textOf } from "./openai-types.ts";
-import { sendJson, usageOf, wait, wordsOf } from "./reply-io.ts";
+import { retryAfterHeaders, sendJson, streamWords, usageOf, wait, waitOutDelay } from "./reply-io.ts";
 
 /** One request the scripted model answered, for logs, tests and benchmarks. */
 export interface ScriptedRequestRecord {
@@ -137,11 +137,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     plan: ReplyPlan,
   ): Promise<void> {
     const { reply } = plan;
-    if (plan.delayMs > 0) await wait(plan.delayMs, req);
+    await waitOutDelay(plan, req);
     if (reply.kind === "hang") return; // never answer; the client gives up or aborts
     if (reply.kind === "error") {
-      const headers: Record<string, string> = {};
-      if (reply.retryAfter !== undefined) headers["retry-after"] = String(reply.retryAfter);
+      const headers = retryAfterHeaders(reply);
       const type =
         reply.status === 429
           ? "rate_limit_error"
@@ -223,14 +222,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       }
       send({}, "tool_calls");
     } else {
-      const words = wordsOf(outputText);
-      const stopAt = reply.kind === "stall" ? Math.max(1, Math.floor(words.length / 2)) : words.length;
-      for (const word of words.slice(0, stopAt)) {
-        if (res.destroyed) return;
-        send({ content: word });
-        if (plan.slowMs) await wait(plan.slowMs, req);
-      }
-      if (reply.kind === "stall") return; // keep the connection open and silent
+      if (!(await streamWords(outputText, plan, req, res, (word) => send({ content: word })))) return;
       send({}, "stop");
     }
     writeChunk(res, {

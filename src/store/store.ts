@@ -3,14 +3,8 @@ import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, DroverEventBody, EventBus } from "../core/events.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import type { TaskState } from "../core/task-states.ts";
-import {
-  type AttemptRecord,
-  finishAttempt,
-  insertAttempt,
-  type StoredTranscript,
-  setAttemptSession,
-} from "./attempts.ts";
-import { type BatchRecord, markBatchFinished, setBatchOwner } from "./batches.ts";
+import { finishAttempt, insertAttempt, setAttemptSession } from "./attempts.ts";
+import { markBatchFinished, setBatchOwner } from "./batches.ts";
 import { type Db, openDatabase } from "./database.ts";
 import { appendEvent, redactEvent } from "./events.ts";
 import { InboxTable } from "./inbox.ts";
@@ -26,33 +20,20 @@ import {
 } from "./storage-guard.ts";
 import { StoreReads } from "./store-reads.ts";
 import type { AttemptClose, AttemptKind, TaskKey, TaskNext } from "./store-types.ts";
-import {
-  incrementAttemptCount,
-  patchTask,
-  recordTaskOutcome,
-  renewLeases,
-  type TaskPatch,
-  type TaskRecord,
-} from "./tasks.ts";
+import { incrementAttemptCount, patchTask, recordTaskOutcome, renewLeases, type TaskPatch } from "./tasks.ts";
 import { WorkspaceTable } from "./workspaces.ts";
 import { transitionTaskRow, writeNewBatch } from "./write-rows.ts";
 
+export type { AttemptRecord, StoredTranscript } from "./attempts.ts";
+export type { BatchRecord } from "./batches.ts";
 export type { MailRecord } from "./mail.ts";
 export type { MemoryRecord } from "./memories.ts";
 export type { RunnerRecord, RunnerRunRecord } from "./runners.ts";
 export type { FiringRecord, ScheduleRecord, ScheduleTable } from "./schedules.ts";
 export type { AttemptClose, AttemptKind, TaskKey, TaskNext } from "./store-types.ts";
+export type { TaskRecord } from "./tasks.ts";
 export type { Delivery, DiffStat, WorkspaceRecord } from "./workspaces.ts";
-export type {
-  AttemptRecord,
-  BatchRecord,
-  MailTable,
-  MemoryTable,
-  RunnerTable,
-  StoredTranscript,
-  TaskPatch,
-  TaskRecord,
-};
+export type { MailTable, MemoryTable, RunnerTable, TaskPatch };
 
 /**
  * drover's state: the only module that talks to SQLite. Every state change is written together

@@ -4,7 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type ScriptedModelServer, startScriptedModel } from "../../src/mock-model/server.ts";
-import { runDrover } from "../helpers/run-cli.ts";
+import { batchIdIn, runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 import { startUpstreamStandIn, type UpstreamStandIn } from "./upstream-stand-in.ts";
 
@@ -128,13 +128,9 @@ describe("provider keys never enter a worker (real OpenCode, through the model g
   });
 
   it("neither the transcript nor any file drover or OpenCode wrote holds a key", async () => {
-    const batch = run.out
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { type: string; id?: string })
-      .find((line) => line.type === "batch.results");
-    assert.ok(batch?.id);
-    const transcript = runDrover(["transcript", `${batch.id}/p1`, "--json", "--state-dir", stateDir], {
+    const batchId = batchIdIn(run.out);
+    assert.ok(batchId);
+    const transcript = runDrover(["transcript", `${batchId}/p1`, "--json", "--state-dir", stateDir], {
       cwd: temp.dir,
     });
     assert.equal(await transcript.exited, 0, transcript.stderr());

@@ -52,3 +52,20 @@ export function runDrover(args: string[], options: { cwd: string; env?: Record<s
       }),
   };
 }
+
+/** The batch id of the `batch.results` line `drover run --json` printed last; undefined without one. */
+export function batchIdIn(jsonLines: string): string | undefined {
+  return jsonLines
+    .trim()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { type: string; id?: string })
+    .findLast((line) => line.type === "batch.results")?.id;
+}
+
+/** `NAME=VALUE` lines (as an agent's probe commands print them) in a transcript, by name. */
+export function namedValuesIn(text: string): Record<string, string> {
+  return Object.fromEntries(
+    [...text.matchAll(/^\s*([a-z0-9-]+)=(.*)$/gm)].map((match) => [match[1], (match[2] ?? "").trim()]),
+  );
+}

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runDrover } from "../helpers/run-cli.ts";
+import { batchIdIn, namedValuesIn, runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
 const plantedKey = "sk-ant-planted-3Lk8Wq5Zr2Nc7Vb4";
@@ -70,14 +70,10 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
     });
     const code = await cli.exited;
     run = { code, out: cli.stdout(), err: cli.stderr() };
-    const batch = run.out
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { type: string; id?: string })
-      .find((line) => line.type === "batch.results");
-    assert.ok(batch?.id, `${run.out}\n${run.err}`);
+    const batchId = batchIdIn(run.out);
+    assert.ok(batchId, `${run.out}\n${run.err}`);
     for (const id of ["home", "open", "repo-a", "repo-b"]) {
-      const show = runDrover(["show", `${batch.id}/${id}`, "--json", "--state-dir", "state"], {
+      const show = runDrover(["show", `${batchId}/${id}`, "--json", "--state-dir", "state"], {
         cwd: project,
       });
       assert.equal(await show.exited, 0, show.stderr());
@@ -89,16 +85,11 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
       tasks.set(id, { ...view.task, ...(failure ? { failure } : {}) });
     }
     for (const id of ["home", "open"]) {
-      const transcript = runDrover(["transcript", `${batch.id}/${id}`, "--state-dir", "state"], {
+      const transcript = runDrover(["transcript", `${batchId}/${id}`, "--state-dir", "state"], {
         cwd: project,
       });
       assert.equal(await transcript.exited, 0, transcript.stderr());
-      seen.set(
-        id,
-        Object.fromEntries(
-          [...transcript.stdout().matchAll(/^\s*([a-z-]+)=(.*)$/gm)].map((m) => [m[1], (m[2] ?? "").trim()]),
-        ),
-      );
+      seen.set(id, namedValuesIn(transcript.stdout()));
     }
   });
   after(() => temp.cleanup());

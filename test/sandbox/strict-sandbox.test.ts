@@ -4,7 +4,7 @@ import http from "node:http";
 import type net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runDrover } from "../helpers/run-cli.ts";
+import { batchIdIn, namedValuesIn, runDrover } from "../helpers/run-cli.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
 const plantedSecret = "drover-test-secret-4f9Kq2Lm8Zx";
@@ -100,20 +100,11 @@ describe("the strict sandbox (real bwrap, real OpenCode, real egress proxy)", ()
     );
     const code = await cli.exited;
     run = { code, out: cli.stdout(), err: cli.stderr() };
-    const batch = run.out
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { type: string; id?: string })
-      .find((line) => line.type === "batch.results");
-    assert.ok(batch?.id, `${run.out}\n${run.err}`);
-    const transcript = runDrover(["transcript", `${batch.id}/p1`, "--state-dir", "state"], { cwd: project });
+    const batchId = batchIdIn(run.out);
+    assert.ok(batchId, `${run.out}\n${run.err}`);
+    const transcript = runDrover(["transcript", `${batchId}/p1`, "--state-dir", "state"], { cwd: project });
     assert.equal(await transcript.exited, 0, transcript.stderr());
-    seen = Object.fromEntries(
-      [...transcript.stdout().matchAll(/^\s*([a-z0-9-]+)=(.*)$/gm)].map((match) => [
-        match[1],
-        (match[2] ?? "").trim(),
-      ]),
-    );
+    seen = namedValuesIn(transcript.stdout());
   });
   after(async () => {
     await Promise.all([local.close(), tierOne.close(), rawIp.close()]);

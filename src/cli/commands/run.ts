@@ -3,11 +3,8 @@ import type { Command } from "commander";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput } from "../../core/errors.ts";
-import type { TaskSpec } from "../../core/task-spec.ts";
 import { decompositionModels } from "../../decompose/decompose-marked-tasks.ts";
 import type { AttemptStop } from "../../engines/contract.ts";
-import { readTaskDocument } from "../../intake/read-task-file.ts";
-import type { Strategy } from "../../queue/strategy.ts";
 import { buildBatchResults } from "../../supervisor/batch-results.ts";
 import { dispatchBatch } from "../../supervisor/dispatch-batch.ts";
 import { checkWritableFile } from "../check-writable-file.ts";
@@ -18,9 +15,9 @@ import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
 import { writeResultsFile } from "../write-results-file.ts";
-import { promptTaskSpecs } from "./prompt-tasks.ts";
 import { findResumableBatch, readBatchForResume } from "./resume.ts";
 import { decomposeForRun } from "./run-decompose.ts";
+import { type ReadTasks, readTasks } from "./run-tasks.ts";
 import { runViaDaemon } from "./run-via-daemon.ts";
 
 interface RunFlags {
@@ -253,50 +250,6 @@ async function resumeInProcess(
   onBatch(batchId);
   await app.supervisor.whenBatchDone(batchId);
   return buildBatchResults(app.store, batchId);
-}
-
-interface ReadTasks {
-  specs: TaskSpec[];
-  source: string;
-  strategy?: Strategy;
-  idempotencyKeys?: ReadonlyMap<string, string>;
-  /** Tasks marked `decompose: true`, split into subtasks once the engine runs. */
-  decompose?: ReadonlySet<string>;
-}
-
-function readTasks(
-  file: string | undefined,
-  flags: RunFlags,
-  defaults: { model: string; timeoutMs: number; agent?: string },
-  cwd: string,
-): ReadTasks {
-  if (file && flags.prompt) {
-    throw badInput("bad_input", [
-      { source: "command line", path: "", message: "give a task file or -p prompts, not both" },
-    ]);
-  }
-  if (file) {
-    const source = path.resolve(cwd, file);
-    const document = readTaskDocument(source, defaults);
-    return {
-      specs: document.specs,
-      source,
-      ...(document.strategy ? { strategy: document.strategy } : {}),
-      idempotencyKeys: document.idempotencyKeys,
-      ...(document.decompose ? { decompose: document.decompose } : {}),
-    };
-  }
-  if (!flags.prompt || flags.prompt.length === 0) {
-    throw badInput("bad_input", [
-      { source: "command line", path: "", message: "nothing to run: give a task file or -p PROMPT" },
-    ]);
-  }
-  const specs = promptTaskSpecs(
-    flags.prompt,
-    { ...(flags.dir ? { dir: flags.dir } : {}), ...(flags.allowSecrets ? { allowSecrets: true } : {}) },
-    { ...defaults, baseDir: cwd },
-  );
-  return { specs, source: "-p" };
 }
 
 function intFlag(value: string | undefined, name: string): number | string | undefined {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { parseDuration } from "../../core/duration.ts";
@@ -10,6 +9,7 @@ import type { CliContext } from "../context.ts";
 import { describeEvent } from "../render/describe-event.ts";
 import { checkRunnerChoices, checkRunnerChoicesWithEngine } from "./runner-checks.ts";
 import { registerRunnerDestroy, withAgentFileNote } from "./runner-destroy.ts";
+import { readInstructions, runnerSettingsOf } from "./runner-flags.ts";
 import { addStateOptions, output, type StateFlags, withApp, withState } from "./state-helpers.ts";
 
 interface RunnerFlags extends StateFlags {
@@ -46,25 +46,6 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
         "--no-check",
         "do not start OpenCode to check --model and --agent (they are checked again at run)",
       );
-  /** The settings a runner keeps beside its fields: its engine and sandbox profile. */
-  const engineOf = (flags: RunnerFlags): { engine?: EngineName; sandbox?: SandboxProfile } => {
-    const engine = flags.engine === undefined ? undefined : EngineName.safeParse(flags.engine);
-    if (engine && !engine.success)
-      throw new DroverError(
-        "bad_input",
-        `--engine: unknown engine "${flags.engine}" (engines: ${EngineName.options.join(", ")})`,
-      );
-    const sandbox = flags.sandbox === undefined ? undefined : SandboxProfile.safeParse(flags.sandbox);
-    if (sandbox && !sandbox.success)
-      throw new DroverError(
-        "bad_input",
-        `--sandbox: unknown profile "${flags.sandbox}" (profiles: ${SandboxProfile.options.join(", ")})`,
-      );
-    return {
-      ...(engine?.data ? { engine: engine.data } : {}),
-      ...(sandbox?.data ? { sandbox: sandbox.data } : {}),
-    };
-  };
   const fields = (flags: RunnerFlags) => ({
     ...(flags.description !== undefined ? { description: flags.description } : {}),
     ...(flags.model ? { model: flags.model } : {}),
@@ -85,7 +66,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .description("create a runner (model and agent checked with OpenCode)")
       .argument("<name>"),
   ).action(async (name: string, flags: RunnerFlags) => {
-    const engine = engineOf(flags);
+    const engine = runnerSettingsOf(flags);
     const input = { name, ...fields(flags), ...(Object.keys(engine).length > 0 ? { settings: engine } : {}) };
     await withState(flags, context, ({ runners }) => runners.validateCreate(input));
     if (flags.check)
@@ -117,7 +98,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       if (!changes.agent && !changes.dir) choices.agents = [];
       await checkRunnerChoicesWithEngine(flags, context, choices);
     }
-    const engine = engineOf(flags);
+    const engine = runnerSettingsOf(flags);
     await withState(flags, context, ({ runners }) => {
       const settings =
         Object.keys(engine).length > 0
@@ -280,14 +261,6 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       output(context, flags, result, lines.join("\n"));
     }),
   );
-}
-
-function readInstructions(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new DroverError("bad_input", `--instructions: cannot read ${file}: ${(error as Error).message}`);
-  }
 }
 
 function describeRunner(runner: RunnerRecord): string {

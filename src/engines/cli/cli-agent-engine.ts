@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import type { InputIssue } from "../../core/errors.ts";
@@ -76,7 +76,7 @@ export class CliAgentEngine implements Engine {
   readonly #dialect: CliDialect;
   readonly #options: CliAgentEngineOptions;
   readonly #clock: Clock;
-  #home: { dir: string; release(): void } | undefined;
+  #home: { dir: string; release(): void; env: Record<string, string> } | undefined;
 
   constructor(dialect: CliDialect, options: CliAgentEngineOptions) {
     this.name = dialect.name;
@@ -154,7 +154,7 @@ export class CliAgentEngine implements Engine {
         cwd: attempt.dir,
         env: {
           ...this.#baseEnv(),
-          ...prepareEngineHome(path.dirname(home)).env,
+          ...this.#homeEnv(),
           ...this.#dialect.env(target, home, attempt),
         },
         signal: attempt.signal,
@@ -262,14 +262,19 @@ export class CliAgentEngine implements Engine {
   }
 
   /** The CLI's HOME: a claimed home of drover's engine root, with a gateway credential of its own. */
+  #homeEnv(): Record<string, string> {
+    this.#claimHome();
+    return this.#home?.env ?? {};
+  }
+
   #claimHome(): string {
     if (!this.#home) {
-      this.#home = claimHomeDir(path.join(this.#options.stateDir, "engines", "opencode"), this.name);
-      issueModelCredential(this.#home.dir);
+      const claim = claimHomeDir(path.join(this.#options.stateDir, "engines", "opencode"), this.name);
+      issueModelCredential(claim.dir);
+      // HOME and XDG under the claimed home, made once: the CLI's sessions and config live there.
+      this.#home = { ...claim, env: prepareEngineHome(claim.dir).env };
     }
-    const home = path.join(this.#home.dir, "home");
-    mkdirSync(home, { recursive: true });
-    return home;
+    return this.#home.env.HOME as string;
   }
 
   #baseEnv(): Record<string, string> {

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import type { DroverEventBody } from "../../core/events.ts";
 import { isRunning, liveClaimHolder } from "./claim-home-dir.ts";
 import { killUntilNoneLeft, listTaggedProcesses, type TaggedProcess } from "./process-table.ts";
 import { readServerRegistry } from "./server-registry.ts";
@@ -38,4 +39,13 @@ function serversOfLiveDrovers(owner: string): string[] {
     if (liveClaimHolder(dir) === undefined) return [];
     return readServerRegistry(path.join(dir, "server.json")).map((record) => record.serverId);
   });
+}
+
+/** The warning that says what was reaped. */
+export function reapedWarning(pids: readonly number[]): Extract<DroverEventBody, { type: "warning" }> {
+  return {
+    type: "warning",
+    code: "orphans_reaped",
+    message: `killed ${pids.length} OpenCode process(es) left by an earlier drover: ${pids.join(", ")}`,
+  };
 }

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { OpencodeSettings } from "../../config/schema.ts";
 import { DroverError, errorMessage } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
@@ -7,11 +6,13 @@ import type { AgentHome } from "../../security/git-credentials.ts";
 import { adoptRecordedServer } from "./adopt-server.ts";
 import { attachToServer } from "./attach-server.ts";
 import { claimHomeDir } from "./claim-home-dir.ts";
+import { engineHomeEnv } from "./engine-home.ts";
 import { firstToSucceed } from "./first-to-succeed.ts";
+import { HealthChecks } from "./health-checks.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 import { pickServer } from "./pick-server.ts";
-import { reapOrphanServers } from "./reap-orphans.ts";
-import { writeServerRegistry } from "./server-registry.ts";
+import { reapedWarning, reapOrphanServers } from "./reap-orphans.ts";
+import { recordServerIn } from "./server-registry.ts";
 import { startServer } from "./start-server.ts";
 import { ServerWaiters } from "./wait-for-server.ts";
 
@@ -46,7 +47,10 @@ export class ServerPool {
   readonly #servers: (OpencodeServer | undefined)[] = [];
   #healthTimer: NodeJS.Timeout | undefined;
   #stopping = false;
-  readonly #failures = new Map<string, number>();
+  readonly #health = new HealthChecks({
+    report: (event) => this.#options.report(event),
+    replace: (index, server, reason) => this.#replace(index, server, reason),
+  });
   readonly #homes = new Map<number, { dir: string; release(): void }>();
   readonly #waiters = new ServerWaiters<OpencodeServer>();
   readonly #passwords = new Map<string, string>();
@@ -80,20 +84,20 @@ export class ServerPool {
       // Tools of adopted servers carry their server ids and keep running; the rest is orphaned.
       const keep = new Set(adopted.flatMap((server) => (server?.process ? [server.process.serverId] : [])));
       const reaped = reapOrphanServers(this.#options.root, keep);
-      if (reaped.length > 0) {
-        this.#options.report({
-          type: "warning",
-          code: "orphans_reaped",
-          message: `killed ${reaped.length} OpenCode process(es) left by an earlier drover: ${reaped.join(", ")}`,
-        });
-      }
+      if (reaped.length > 0) this.#options.report(reapedWarning(reaped));
       const missing = adopted.flatMap((server, i) => (server ? [] : [i]));
       await this.#startMissing(missing, adopted.some(Boolean));
     }
     this.#healthTimer = setInterval(() => {
-      this.#checkHealth().catch((error: unknown) =>
-        this.#options.report({ type: "warning", code: "health_check_failed", message: errorMessage(error) }),
-      );
+      this.#health
+        .round(this.#servers, () => this.#stopping)
+        .catch((error: unknown) =>
+          this.#options.report({
+            type: "warning",
+            code: "health_check_failed",
+            message: errorMessage(error),
+          }),
+        );
     }, settings.healthInterval);
     this.#healthTimer.unref();
   }
@@ -141,9 +145,7 @@ export class ServerPool {
     if (this.#options.unsandboxed) return undefined;
     const index = this.#servers.findIndex((server) => server?.name === name);
     const dir = this.#homes.get(index)?.dir;
-    return dir
-      ? { HOME: path.join(dir, "home"), XDG_CONFIG_HOME: path.join(dir, "home", ".config") }
-      : undefined;
+    return dir ? engineHomeEnv(dir) : undefined;
   }
 
   /** The live server with this name, if any. */
@@ -221,16 +223,8 @@ export class ServerPool {
     if (this.#options.settings.attach) return;
     for (const [index, home] of this.#homes.entries()) {
       const server = this.#servers[index];
-      const password = server ? this.#passwords.get(server.name) : undefined;
-      const file = path.join(home.dir, "server.json");
-      if (this.#stopping || !server?.process || !password || server.lost) {
-        writeServerRegistry(file, []);
-        continue;
-      }
-      const { pid, serverId } = server.process;
-      writeServerRegistry(file, [
-        { name: server.name, dir: home.dir, pid, url: server.url, password, serverId },
-      ]);
+      const live = this.#stopping || server?.lost ? undefined : server;
+      recordServerIn(home.dir, live, live ? this.#passwords.get(live.name) : undefined);
     }
   }
 
@@ -273,26 +267,6 @@ export class ServerPool {
       });
       void this.#replace(index, server, `server exited (code ${code}, signal ${signal})`);
     });
-  }
-
-  async #checkHealth(): Promise<void> {
-    for (const [index, server] of this.#servers.entries()) {
-      if (!server || server.lost || this.#stopping) continue;
-      const healthy = await server.healthy();
-      if (healthy) {
-        this.#failures.delete(server.name);
-        continue;
-      }
-      const failures = (this.#failures.get(server.name) ?? 0) + 1;
-      this.#failures.set(server.name, failures);
-      this.#options.report({
-        type: "engine.server",
-        server: server.name,
-        state: "unhealthy",
-        detail: `${failures} failed health checks`,
-      });
-      if (failures >= 3 && server.process) await this.#replace(index, server, "failed 3 health checks");
-    }
   }
 
   #replace(index: number, server: OpencodeServer, reason: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 import { isServerLeader } from "./process-table.ts";
 
@@ -30,6 +31,25 @@ export function writeServerRegistry(file: string, records: readonly ServerRecord
     return;
   }
   writeFileSync(file, JSON.stringify(records, null, 2), { mode: 0o600 });
+}
+
+/**
+ * Records the server running in the home `homeDir` (`server.json`), or that none runs there: a
+ * server that is stopped, lost, attached to rather than started, or whose password is unknown.
+ */
+export function recordServerIn(
+  homeDir: string,
+  server: { name: string; url: string; process?: { pid: number; serverId: string } } | undefined,
+  password: string | undefined,
+): void {
+  const file = path.join(homeDir, "server.json");
+  const running = server?.process;
+  if (!server || !running || !password) {
+    writeServerRegistry(file, []);
+    return;
+  }
+  const { pid, serverId } = running;
+  writeServerRegistry(file, [{ name: server.name, dir: homeDir, pid, url: server.url, password, serverId }]);
 }
 
 /**
