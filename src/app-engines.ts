@@ -53,6 +53,8 @@ export async function startLocalEngines(options: {
   report(event: Extract<DroverEventBody, { type: "engine.server" | "network.decision" | "warning" }>): void;
   closers: Closer[];
   clock?: Clock;
+  /** Start OpenCode's default server group now (default), or on the first task that needs it. */
+  defaultServers?: "now" | "on-demand";
 }): Promise<StartedEngines> {
   const { loaded, closers } = options;
   const { config } = loaded;
@@ -108,7 +110,7 @@ export async function startLocalEngines(options: {
   });
   engineForAttribution = engine;
   closers.push(() => engine.stop());
-  await engine.start();
+  if (options.defaultServers !== "on-demand") await engine.start();
   const shell = new ShellEngine({
     env: behind?.env ?? options.env,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -101,6 +101,11 @@ export interface CreateAppOptions {
   env: NodeJS.ProcessEnv;
   /** Every model tasks will use: decides whether the scripted model starts and which providers are enabled. */
   models: readonly string[];
+  /**
+   * Start OpenCode's default server group now (default) or when a task first needs it: a run whose
+   * tasks all work in repositories runs on their repositories' servers only.
+   */
+  defaultServers?: "now" | "on-demand";
   clock?: Clock;
   bus?: EventBus;
   /** Which batches the supervisor runs: `daemon`, or `run:<id>` for a one-shot run (default). */
@@ -144,7 +149,15 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     const report = (event: DroverEventBody) => store.reportEvent(event);
     const started = config.queue.redis
       ? await startFleetEngines({ loaded, clock, report, closers })
-      : await startLocalEngines({ loaded, env: options.env, models: options.models, report, closers, clock });
+      : await startLocalEngines({
+          loaded,
+          env: options.env,
+          models: options.models,
+          report,
+          closers,
+          clock,
+          ...(options.defaultServers ? { defaultServers: options.defaultServers } : {}),
+        });
     const { engines, scripted } = started;
     const engine = engines.default;
     const inbox = new InboxService(store, clock);

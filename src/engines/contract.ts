@@ -190,7 +190,15 @@ export interface Engine {
   start(): Promise<void>;
   /** Problems with the models tasks ask for (unknown model, unreachable provider), found before any run. */
   checkModels(
-    models: readonly { model: string; source: string; path: string; dir?: string }[],
+    models: readonly {
+      model: string;
+      source: string;
+      path: string;
+      dir?: string;
+      /** The task's repository and sandbox profile: which of the engine's servers may answer. */
+      repo?: string;
+      sandbox?: SandboxProfile;
+    }[],
   ): Promise<InputIssue[]>;
   /** Unknown agents: each must exist in the directory it runs in (that directory's own agents count). */
   checkAgents(

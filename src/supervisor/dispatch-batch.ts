@@ -67,6 +67,8 @@ export async function checkTaskModels(
         source,
         path: `tasks[${index}].model`,
         dir: spec.dir,
+        ...(spec.workspace ? { repo: spec.workspace.repo } : {}),
+        ...(spec.sandbox ? { sandbox: spec.sandbox } : {}),
       })),
       agents: entries.flatMap(({ spec, index }) =>
         spec.agent ? [{ agent: spec.agent, dir: spec.dir, source, path: `tasks[${index}].agent` }] : [],
@@ -74,7 +76,9 @@ export async function checkTaskModels(
     };
     // Warming each directory (a throwaway first turn) goes on beside the batch instead of before it:
     // the first task need not wait for it (fast start); it only takes the one-time cost off later ones.
-    void chosen.prepare(entries.map(({ spec }) => spec.dir)).catch(() => undefined);
+    // Repository tasks run in worktrees made later, on their repository's own servers: nothing to warm.
+    const warmDirs = entries.filter(({ spec }) => !spec.workspace).map(({ spec }) => spec.dir);
+    void chosen.prepare(warmDirs).catch(() => undefined);
     return findChoiceIssues(chosen, choices);
   });
   const [workspaceIssues, ...choiceIssues] = await Promise.all([

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { z } from "zod";
@@ -62,7 +62,7 @@ describe("tasks on a git repository (drover run)", () => {
     return { code, cli, results };
   };
 
-  it("gives tasks writing the same path a branch each and leaves the main tree untouched", async () => {
+  it("gives tasks writing the same path a branch each, leaves the main tree untouched, and starts only the repository's servers", async () => {
     const head = gitIn(git.repo, "rev-parse", "HEAD");
     const { code, cli, results } = await run(
       [
@@ -90,6 +90,13 @@ describe("tasks on a git repository (drover run)", () => {
     assert.equal(gitIn(git.repo, "rev-parse", "HEAD"), head, "main tree's HEAD unchanged");
     assert.equal(gitIn(git.repo, "status", "--porcelain"), "", "main tree clean");
     assert.equal(readFileSync(path.join(git.repo, "notes.txt"), "utf8"), "original\n");
+    // Only repository tasks: the default server group (opencode-1) was never started.
+    const homes = readdirSync(path.join(stateDir, "engines", "opencode"));
+    assert.ok(
+      homes.some((name) => /^opencode-home-repo-[0-9a-f]{6}-1$/.test(name)),
+      homes.join(", "),
+    );
+    assert.ok(!homes.includes("opencode-1"), `no default server: ${homes.join(", ")}`);
     // All three name notes.txt: the footprints overlap, so they ran one after another, and said why.
     const waits = cli
       .stdout()

@@ -180,7 +180,13 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   const models = [...new Set([...specs.map((spec) => spec.model), ...decompositionModels(read, config)])];
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
-    app = await createApp({ loaded, env: context.env, models, bus: context.bus });
+    // Tasks that all work in repositories (their own servers) or on other engines need no default servers.
+    const defaultServers = specs.every(
+      (spec) => spec.workspace || (spec.engine && spec.engine !== "opencode"),
+    )
+      ? "on-demand"
+      : "now";
+    app = await createApp({ loaded, env: context.env, models, bus: context.bus, defaultServers });
     if (controller.signal.aborted) return exitCodes.interrupted;
     if (read.decompose) {
       const split = await decomposeForRun({

@@ -1,4 +1,5 @@
 import { DroverError, type InputIssue } from "../../core/errors.ts";
+import type { SandboxProfile } from "../../core/task-spec.ts";
 import type { OpencodeServer } from "./opencode-server.ts";
 
 export interface ModelUse {
@@ -10,6 +11,9 @@ export interface ModelUse {
    * some), which also boots OpenCode's instance for it, so the first session there starts at once.
    */
   dir?: string;
+  /** The task's repository and sandbox profile (its server group). */
+  repo?: string;
+  sandbox?: SandboxProfile;
 }
 
 /**

@@ -90,13 +90,26 @@ export class OpencodeServerEngine implements Engine {
     return this.#groups.startDefault();
   }
 
+  /**
+   * Models are checked on a server already up (every group has the same OpenCode config), else on
+   * the group of the first task asking: a batch of repository tasks never starts the default group.
+   */
   async checkModels(uses: readonly ModelUse[]): Promise<InputIssue[]> {
     const providers = (this.#options.config.provider ?? {}) as Record<string, unknown>;
-    return checkModels(await this.pool.acquire(), uses, providers);
+    return checkModels(await this.#checkingServer(uses[0]), uses, providers);
   }
 
   async checkAgents(uses: readonly AgentUse[]): Promise<InputIssue[]> {
-    return checkAgents(await this.pool.acquire(), uses);
+    return checkAgents(await this.#checkingServer(), uses);
+  }
+
+  async #checkingServer(use?: ModelUse): Promise<OpencodeServer> {
+    const started = this.#groups.anyPool();
+    if (started) return (await started).acquire();
+    const profile = use?.sandbox ?? this.#groups.defaultKey.profile;
+    if (profile === "strict" && !strictSandboxAvailability(this.#options.env).ok) return this.pool.acquire();
+    const pool = await this.#groups.poolFor({ profile, ...(use?.repo ? { repo: use.repo } : {}) });
+    return pool.acquire();
   }
 
   /**
@@ -203,6 +216,7 @@ export class OpencodeServerEngine implements Engine {
   /** Boots each server's project instance for these directories (plugins, config) ahead of the first session. */
   async prepare(dirs: readonly string[]): Promise<void> {
     const unique = [...new Set(dirs)];
+    if (unique.length === 0) return;
     await Promise.all(
       this.pool.servers.flatMap((server) => unique.map((directory) => this.#warm(server, directory))),
     );

@@ -71,6 +71,12 @@ export class ServerGroups {
     return group.pool;
   }
 
+  /** The pool of a group already created (the default one first), started before it is returned. */
+  anyPool(): Promise<ServerPool> | undefined {
+    const group = this.#groups.get("opencode") ?? [...this.#groups.values()][0];
+    return group ? group.started.then(() => group.pool) : undefined;
+  }
+
   /** Starts the default group; the engine is ready when it is. */
   async startDefault(): Promise<void> {
     await this.#group(this.defaultKey).started;
