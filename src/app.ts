@@ -1,32 +1,28 @@
 import path from "node:path";
-import {
-  connectFleet,
-  defaultHostName,
-  fleetVersions,
-  type StartedEngines,
-  startFleetEngines,
-  startLocalEngines,
-  workerIdFor,
-} from "./app-engines.ts";
-import { createTaskWorkspaces } from "./app-workspaces.ts";
+import type { StartedEngines } from "./app-engines.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { type DroverEventBody, EventBus } from "./core/events.ts";
 import type { Engine } from "./engines/contract.ts";
-import { FleetWorker } from "./fleet/fleet-worker.ts";
+import type { FleetWorker } from "./fleet/fleet-worker.ts";
 import { askThroughInbox } from "./inbox/ask-permission.ts";
 import { feedInbox } from "./inbox/inbox-feeder.ts";
 import { InboxService } from "./inbox/inbox-service.ts";
 import { Mailbox } from "./mailbox/mailbox.ts";
 import { MemoryService } from "./memory/memory-service.ts";
-import { DroverMetrics } from "./metrics/metrics-registry.ts";
+import type { DroverMetrics } from "./metrics/metrics-registry.ts";
 import type { ScriptedModelServer } from "./mock-model/server.ts";
 import { RunnerService } from "./runners/runner-service.ts";
 import { registerDroverSecrets } from "./security/known-secrets.ts";
 import { ensureOwnerOnlyDir } from "./security/owner-only-dir.ts";
 import { Store } from "./store/store.ts";
 import { readFreeMemoryMb } from "./supervisor/memory-probe.ts";
-import { Supervisor } from "./supervisor/supervisor.ts";
+import type { Supervisor } from "./supervisor/supervisor.ts";
+
+// The engines, the fleet (BullMQ), metrics (prom-client), workspaces (Octokit) and the supervisor
+// are imported when an app is created, not with this module: commands that only read the state
+// (`status`, `ls`, `schedule list`…) then start in a fraction of the time.
+const loadEngines = () => import("./app-engines.ts");
 
 /** drover's state without an engine: enough for memory, mail and runner management. */
 export interface DroverState {
@@ -124,6 +120,17 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new EventBus();
+  const [
+    { startFleetEngines, startLocalEngines },
+    { createTaskWorkspaces },
+    { DroverMetrics },
+    { Supervisor },
+  ] = await Promise.all([
+    loadEngines(),
+    import("./app-workspaces.ts"),
+    import("./metrics/metrics-registry.ts"),
+    import("./supervisor/supervisor.ts"),
+  ]);
   ensureOwnerOnlyDir(loaded.stateDir);
   const store = new Store({ file: path.join(loaded.stateDir, "drover.db"), bus, clock });
   // A database deleted or replaced under a running drover must stop it, not be written in vain.
@@ -230,6 +237,8 @@ export async function createWorkerApp(options: {
 }): Promise<WorkerApp> {
   const { loaded } = options;
   const { config } = loaded;
+  const [{ connectFleet, defaultHostName, fleetVersions, startLocalEngines, workerIdFor }, { FleetWorker }] =
+    await Promise.all([loadEngines(), import("./fleet/fleet-worker.ts")]);
   ensureOwnerOnlyDir(loaded.stateDir);
   const closers: (() => Promise<void> | void)[] = [registerDroverSecrets(options.env, config.opencode)];
   const close = async () => {

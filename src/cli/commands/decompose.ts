@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { startLocalEngines } from "../../app-engines.ts";
 import { DecomposeSettings, decomposeModel } from "../../config/decompose-settings.ts";
 import { type LoadedConfig, loadConfig } from "../../config/load.ts";
 import { badInput, type InputIssue } from "../../core/errors.ts";
@@ -153,6 +152,7 @@ async function decomposeWithEngine(
     say(
       `starting OpenCode to ask ${model} (depth ${config.decompose.depth}, at most ${config.decompose.max} subtasks per split)`,
     );
+    const { startLocalEngines } = await import("../../app-engines.ts");
     const { engines } = await startLocalEngines({
       loaded,
       env: context.env,

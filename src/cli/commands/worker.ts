@@ -1,10 +1,7 @@
 import type { Command } from "commander";
-import { createWorkerApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
 import { badInput } from "../../core/errors.ts";
 import type { DroverEventBody } from "../../core/events.ts";
-import { eventLogger } from "../../logging/event-log.ts";
-import { createLogger } from "../../logging/logger.ts";
 import { redactSecretsIn } from "../../security/redact-value.ts";
 import type { CliContext } from "../context.ts";
 import { exitCodes } from "../exit-codes.ts";
@@ -62,6 +59,12 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
   }
   // As the daemon's: log lines on stdout (stderr under `--json`, whose events own stdout), and
   // what stops the worker (error, fatal) on stderr.
+  // The worker's parts (pino, BullMQ, the engines) load only when a worker starts.
+  const [{ createWorkerApp }, { eventLogger }, { createLogger }] = await Promise.all([
+    import("../../app.ts"),
+    import("../../logging/event-log.ts"),
+    import("../../logging/logger.ts"),
+  ]);
   const log = createLogger({
     name: "drover-worker",
     level: loaded.config.logLevel,
