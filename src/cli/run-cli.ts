@@ -20,6 +20,7 @@ import { registerPlanCommand } from "./commands/plan.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerRunnerCommands } from "./commands/runner.ts";
 import { registerScheduleCommands } from "./commands/schedule.ts";
+import { registerSpendCommand } from "./commands/spend.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 import { registerTaskViewCommands } from "./commands/task-views.ts";
 import { registerWaitCommand } from "./commands/wait.ts";
@@ -56,6 +57,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerMailCommands(program, scoped);
   registerInboxCommand(program, scoped);
   registerScheduleCommands(program, scoped);
+  registerSpendCommand(program, scoped);
   registerWorkspaceCommands(program, scoped);
   registerNetworkCommands(program, scoped);
   registerMockModelCommand(program, scoped);

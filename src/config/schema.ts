@@ -3,6 +3,7 @@ import { durationSchema, graceSchema } from "../core/duration.ts";
 import { SandboxProfile } from "../core/task-spec.ts";
 import { DecomposeSettings } from "./decompose-settings.ts";
 import { NetworkSettings } from "./network-settings.ts";
+import { BudgetSettings, PriceSettings } from "./spend-settings.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 import { TokenSettings } from "./token-settings.ts";
 import { WatchdogSettings } from "./watchdog-settings.ts";
@@ -99,6 +100,10 @@ export const DroverConfig = z.strictObject({
     .describe(
       'Model tiers, cheapest first, e.g. [["p/small"], ["p/large"]]; a "capability limit" block escalates to the next tier.',
     ),
+  prices: PriceSettings.default({}),
+  budget: BudgetSettings.default(() => BudgetSettings.parse({})).describe(
+    "Spend caps in USD per task, batch, runner and UTC day; each attempt's estimated cost is reserved before it launches.",
+  ),
   decompose: DecomposeSettings.default(() => DecomposeSettings.parse({})).describe(
     "Splitting a brief into subtasks with dependencies (`drover decompose`, `decompose: true` on a task).",
   ),

@@ -23,6 +23,8 @@ export const AttemptFailure = z.object({
     "workspace_conflict",
     /** The branch could not be delivered (push, pull request, merge, gate); its commits are kept. */
     "delivery",
+    /** Stopped at a budget cap (spend governor); its session and work are kept. */
+    "budget",
     "internal",
   ]),
   message: z.string(),

@@ -34,7 +34,7 @@ export function isFinal(state: TaskState): state is FinalState {
 const allowedTransitions: Record<TaskState, readonly TaskState[]> = {
   queued: ["waiting", "ready", "blocked", "cancelled"],
   waiting: ["ready", "blocked", "cancelled"],
-  ready: ["running", "blocked", "cancelled"],
+  ready: ["running", "parked", "blocked", "cancelled"],
   running: ["succeeded", "failed", "blocked", "timed_out", "cancelled", "retry_wait", "parked", "ready"],
   retry_wait: ["ready", "cancelled"],
   parked: ["ready", "cancelled"],

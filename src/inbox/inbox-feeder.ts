@@ -64,6 +64,20 @@ function onEvent(event: DroverEvent, store: Store, inbox: InboxService): void {
     inbox.resolveTask(event.batchId, event.taskId, "cancelled");
     return;
   }
+  if (event.from === "parked" && event.to === "ready") {
+    inbox.resolveTask(event.batchId, event.taskId, "budget");
+    return;
+  }
+  if ((event.to === "parked" || event.to === "blocked") && event.reason?.startsWith("budget:")) {
+    inbox.add({
+      kind: "budget",
+      ...key,
+      title: `${ref} ${event.to === "parked" ? "waits for budget" : "is blocked by its budget"}`,
+      detail: event.reason,
+      key: `budget:${ref}:${event.to}`,
+    });
+    return;
+  }
   const task = store.getTask(key);
   const outcome = task?.outcome;
   if (event.to === "blocked" && outcome?.outcome === "blocked") {

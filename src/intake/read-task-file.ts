@@ -18,6 +18,8 @@ export function readTaskFile(file: string, defaults: TaskDefaults): TaskSpec[] {
 export interface TaskDocument {
   specs: TaskSpec[];
   strategy?: "depth-first" | "breadth-first";
+  /** The batch's budget in USD (top-level `budget`). */
+  budget?: number;
   /** Task id → idempotency key, for the tasks that have one. */
   idempotencyKeys: Map<string, string>;
   /** Ids of the tasks marked `decompose: true` (split into subtasks before dispatch); absent when none. */
@@ -57,6 +59,7 @@ export function parseTaskDocument(raw: unknown, source: string, defaults: TaskDe
   return {
     specs,
     ...(file.strategy ? { strategy: file.strategy } : {}),
+    ...(file.budget !== undefined ? { budget: file.budget } : {}),
     idempotencyKeys,
     ...(decompose.size > 0 ? { decompose } : {}),
   };

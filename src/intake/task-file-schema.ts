@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BatchBudget } from "../config/spend-settings.ts";
 import { durationSchema } from "../core/duration.ts";
 import { EngineName, SandboxProfile } from "../core/task-spec.ts";
 
@@ -90,6 +91,7 @@ export const TaskFile = z.strictObject({
     .enum(["depth-first", "breadth-first"])
     .optional()
     .describe("Batch strategy (default: config strategy)."),
+  budget: BatchBudget.optional(),
   defaults: z
     .strictObject(sharedFields)
     .optional()

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { defaultMaxBodySize } from "../config/schema.ts";
+import { BudgetSettings } from "../config/spend-settings.ts";
 import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, EventBus } from "../core/events.ts";
 import type { Engine } from "../engines/contract.ts";
@@ -22,6 +23,7 @@ import { addInboxRoutes } from "./inbox-routes.ts";
 import { refuseCrossOrigin, refuseForeignHost, secureResponses } from "./request-guard.ts";
 import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
 import { addScheduleRoutes } from "./schedule-routes.ts";
+import { addSpendRoutes } from "./spend-routes.ts";
 import { addTaskTranscriptRoutes } from "./task-transcript-routes.ts";
 
 export interface ServerDeps {
@@ -40,6 +42,8 @@ export interface ServerDeps {
   inbox?: Parameters<typeof addInboxRoutes>[1]["inbox"];
   /** Schedules routes (and each schedule's next firing in `GET /v1/status`), when given. */
   schedules?: ScheduleService;
+  /** The budget caps `GET /v1/spend` reports against (config `budget`). */
+  budget?: BudgetSettings;
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
   maxBodySize?: number;
   /** With a fleet (`queue.redis`): its Redis and worker hosts, for `GET /v1/status`. */
@@ -99,6 +103,11 @@ export function createServer(deps: ServerDeps): Hono {
   if (deps.agents) addAgentRoutes(app, deps.agents);
   if (deps.schedules) addScheduleRoutes(app, deps.schedules);
   if (deps.inbox) addInboxRoutes(app, { inbox: deps.inbox, supervisor: deps.supervisor });
+  addSpendRoutes(app, {
+    store: deps.store,
+    budget: deps.budget ?? BudgetSettings.parse({}),
+    now: deps.now ?? Date.now,
+  });
   const metrics = deps.metrics;
   if (metrics) {
     app.get("/metrics", async (c) => {
@@ -126,6 +135,7 @@ export function createServer(deps: ServerDeps): Hono {
       source: typeof source === "string" ? source : "api",
       idempotencyKeys: document.idempotencyKeys,
       ...(document.strategy ? { strategy: document.strategy } : {}),
+      ...(document.budget !== undefined ? { budget: document.budget } : {}),
     });
     return c.json(result, result.created.length > 0 ? 201 : 200);
   });

@@ -11,6 +11,7 @@ export const InboxKind = z.enum([
   "watchdog",
   "thrashing",
   "network",
+  "budget",
 ]);
 export type InboxKind = z.infer<typeof InboxKind>;
 export const InboxState = z.enum(["open", "approved", "denied", "dismissed", "resolved"]);

@@ -12,6 +12,7 @@ import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
 import { RunnerTable } from "./runners.ts";
 import { ScheduleTable } from "./schedules.ts";
+import { SpendTable } from "./spend.ts";
 import {
   defaultStorageGuardSettings,
   type StorageFailureListener,
@@ -54,6 +55,8 @@ export class Store extends StoreReads {
   readonly workspaces: WorkspaceTable;
   /** Schedules and their firings (one row per slot). */
   readonly schedules: ScheduleTable;
+  /** Reservations and actual cost per attempt, checked against budgets. */
+  readonly spend: SpendTable;
   readonly #guard: StorageGuard;
   #watch: { cancel(): void } | undefined;
   #closed = false;
@@ -81,6 +84,7 @@ export class Store extends StoreReads {
     this.inbox = new InboxTable(this.#db);
     this.workspaces = new WorkspaceTable(this.#db);
     this.schedules = new ScheduleTable(this.#db, (write) => this.#commit(() => write(this.#clock.now())));
+    this.spend = new SpendTable(this.#db, (write) => this.#commit(() => write(this.#clock.now())));
     this.#guard.onFailure((error) =>
       this.#bus.publish({ type: "storage.failed", message: error.message, seq: 0, ts: this.#clock.now() }),
     );

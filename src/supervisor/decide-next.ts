@@ -17,6 +17,8 @@ export type NextStep =
   | { kind: "retry"; delayMs: number; reason: string }
   | { kind: "escalate"; model: string; reason: string }
   | { kind: "park"; until: number; prompt: string; reason: string }
+  /** Parked with no time to wake: the budget holds the task back until it allows another attempt. */
+  | { kind: "hold"; prompt: string; reason: string }
   | { kind: "handback"; prompt: string; reason: string };
 
 export interface DecideNextInput {

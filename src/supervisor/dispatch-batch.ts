@@ -14,6 +14,8 @@ export interface DispatchBatchOptions {
   /** Where the tasks came from (a file path, or "-p"), for errors and the batch record. */
   source: string;
   strategy?: Strategy;
+  /** The batch's budget in USD. */
+  budget?: number;
   /** Called with the batch id once the batch is stored, before any task starts. */
   onBatch?: (batchId: string) => void;
 }
@@ -96,6 +98,7 @@ export async function dispatchBatch(options: DispatchBatchOptions): Promise<Batc
     specs: options.specs,
     source: options.source,
     ...(options.strategy ? { strategy: options.strategy } : {}),
+    ...(options.budget !== undefined ? { budget: options.budget } : {}),
   });
   options.onBatch?.(batchId);
   await options.supervisor.whenBatchDone(batchId);

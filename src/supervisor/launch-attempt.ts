@@ -4,6 +4,7 @@ import type { AttemptStop } from "../engines/contract.ts";
 import type { AttemptKind } from "../store/store.ts";
 import { buildTaskPrompt } from "./build-prompt.ts";
 import { settleAttempt, settleFailed } from "./settle-attempt.ts";
+import { checkRunningSpend } from "./spend-governor.ts";
 import { engineFor, keyOf, type LiveBatch, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
 import { moveTask } from "./task-bookkeeping.ts";
 import { deliverAgain, finishWorkspace, prepareWorkspace } from "./task-workspace.ts";
@@ -12,7 +13,7 @@ import { deliverAgain, finishWorkspace, prepareWorkspace } from "./task-workspac
 // engine under the task's time limit; what happens after is settling's job.
 
 /** Claims a ready task and starts its next attempt (fresh, continuation, recovery or escalation). */
-export function launchAttempt(core: SupervisorCore, task: LiveTask): void {
+export function launchAttempt(core: SupervisorCore, task: LiveTask, attemptId = newId("att")): void {
   const { config, store, clock } = core.deps;
   const engine = engineFor(core, task.spec);
   const kind: AttemptKind = deliveryPending(core, task)
@@ -34,7 +35,6 @@ export function launchAttempt(core: SupervisorCore, task: LiveTask): void {
     delete task.sessionServer;
   }
   const batch = core.batches.get(task.key.batchId) as LiveBatch;
-  const attemptId = newId("att");
   const prompt =
     task.pendingPrompt ?? buildTaskPrompt(task.spec, batch.specs, config.outcome === "structured");
   store.startAttempt(task.key, attemptId, engine.name, kind, task.model, prompt);
@@ -127,8 +127,14 @@ export function runAttempt(
           core.warn("record_session", error, task.key.taskId);
         }
       },
-      onProgress: (progress) =>
-        store.reportEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress }),
+      onProgress: (progress) => {
+        store.reportEvent({ type: "attempt.progress", ...task.key, attemptId, ...progress });
+        try {
+          checkRunningSpend(core, task, attemptId, progress.tokens, controller);
+        } catch (error) {
+          core.warn("spend_check", error, task.key.taskId);
+        }
+      },
       onWatchdog: (action) =>
         store.reportEvent({ type: "watchdog.action", ...task.key, attemptId, ...action }),
       ...(core.deps.askPermission
@@ -146,7 +152,7 @@ export function runAttempt(
 }
 
 /** A `retry --deliver` was asked for: the next attempt only delivers the branch again. */
-function deliveryPending(core: SupervisorCore, task: LiveTask): boolean {
+export function deliveryPending(core: SupervisorCore, task: LiveTask): boolean {
   if (!task.spec.workspace) return false;
   return core.deps.store.workspaces.get(task.key.batchId, task.key.taskId)?.delivery?.state === "pending";
 }

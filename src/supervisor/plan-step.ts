@@ -58,6 +58,13 @@ export function planStep(task: { continuations: number }, next: NextStep, now: n
         reason: `escalated to ${next.model}: ${next.reason}`,
         patch: { pendingPrompt: null, runAt: null, model: next.model },
       };
+    case "hold":
+      return {
+        state: "parked",
+        pendingKind: "continue",
+        reason: next.reason,
+        patch: { pendingPrompt: next.prompt, runAt: null },
+      };
     case "park":
       return {
         state: "parked",

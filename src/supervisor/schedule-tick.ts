@@ -1,10 +1,12 @@
+import { newId } from "../core/ids.ts";
 import { isFinal } from "../core/task-states.ts";
 import { type CapacityReading, computeCapacity, fitsCaps } from "./capacity.ts";
 import { footprintClash, noteFootprintWait } from "./footprint-wait.ts";
-import { launchAttempt } from "./launch-attempt.ts";
+import { deliveryPending, launchAttempt } from "./launch-attempt.ts";
 import { activeLimits } from "./provider-limit-events.ts";
+import { budgetAllows, holdForBudget, releaseStalledRun, reserveLaunch } from "./spend-governor.ts";
 import { keyOf, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
-import { moveTask } from "./task-bookkeeping.ts";
+import { afterFinal, moveTask } from "./task-bookkeeping.ts";
 
 // One scheduling pass, deterministic over the mirror: wake tasks whose backoff or park is over,
 // launch ready tasks by strategy while capacity, caps, provider limits and the stagger allow, and
@@ -17,7 +19,13 @@ export function tick(core: SupervisorCore): void {
   const now = clock.now();
   let wakeAt = Number.POSITIVE_INFINITY;
   for (const task of core.tasks.values()) {
-    if ((task.state === "retry_wait" || task.state === "parked") && task.runAt !== undefined) {
+    if (task.state === "parked" && task.budgetWait && task.runAt === undefined) {
+      const allows = budgetAllows(core, task);
+      if (allows.ok) {
+        delete task.budgetWait;
+        moveTask(core, task, "ready", "the budget allows another attempt");
+      } else if (allows.recheckAt !== undefined) wakeAt = Math.min(wakeAt, allows.recheckAt);
+    } else if ((task.state === "retry_wait" || task.state === "parked") && task.runAt !== undefined) {
       if (task.runAt <= now)
         moveTask(core, task, "ready", task.state === "parked" ? "rate limit reset" : "backoff over");
       else wakeAt = Math.min(wakeAt, task.runAt);
@@ -43,6 +51,15 @@ export function tick(core: SupervisorCore): void {
         wakeAt = Math.min(wakeAt, gap.notBefore);
         break;
       }
+      // The attempt's estimated cost is reserved first; past a cap it does not launch.
+      const attemptId = newId("att");
+      const capHit = deliveryPending(core, task) ? undefined : reserveLaunch(core, task, attemptId);
+      if (capHit) {
+        const held = holdForBudget(core, task, capHit);
+        moveTask(core, task, held, task.budgetWait);
+        if (held === "blocked") afterFinal(core, task, "blocked");
+        continue;
+      }
       core.stagger.recordLaunch(now);
       store.recordEvent({
         type: "supervisor.launch",
@@ -55,10 +72,11 @@ export function tick(core: SupervisorCore): void {
       runningShape.push({ dir: task.spec.dir, model: task.model });
       runningTasks.push(task);
       delete task.waitingFor;
-      launchAttempt(core, task);
+      launchAttempt(core, task, attemptId);
       free--;
     }
   }
+  for (const batch of core.batches.values()) releaseStalledRun(core, batch);
   const lapse = core.providerLimits.nextLapse();
   if (lapse !== undefined) wakeAt = Math.min(wakeAt, Math.max(lapse, now + 1));
   armWakeTimer(core, wakeAt);

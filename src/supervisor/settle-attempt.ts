@@ -3,9 +3,10 @@ import { zeroTokens } from "../core/liveness.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
 import type { AttemptResult } from "../engines/contract.ts";
 import type { AttemptKind, TaskPatch } from "../store/store.ts";
-import { decideNext } from "./decide-next.ts";
+import { decideNext, type NextStep } from "./decide-next.ts";
 import { attemptStatus, planStep } from "./plan-step.ts";
 import { lowerProviderLimit, raiseProviderLimit } from "./provider-limit-events.ts";
+import { settleSpend } from "./spend-governor.ts";
 import { type LiveTask, type SupervisorCore, setState } from "./supervisor-core.ts";
 import { afterFinal, moveTask } from "./task-bookkeeping.ts";
 
@@ -19,24 +20,31 @@ export function settleAttempt(
   task: LiveTask,
   attemptId: string,
   startedAt: number,
-  result: AttemptResult,
+  attemptResult: AttemptResult,
 ): void {
   const { store, clock, config, random } = core.deps;
+  let result = attemptResult;
   // Still running on a fleet worker while this supervisor stops: left open, to be followed after
   // a restart (recover-attempts), never closed as cancelled.
   if (result.detached && core.stopping) return;
   const now = clock.now();
   const failedRequests = task.failedRequests + (result.failedRequests ?? 0);
-  const next = decideNext({
-    result,
-    task: { ...task, failedRequests },
-    structured: config.outcome === "structured",
-    retry: config.retry,
-    modelTiers: config.modelTiers,
-    shuttingDown: core.stopping,
-    now,
-    ...(random ? { random } : {}),
-  });
+  const cost = settleSpend(core, task, attemptId, result);
+  const budgetStop = task.budgetStop;
+  delete task.budgetStop;
+  if (budgetStop) result = { ...result, failure: { type: "budget", message: budgetStop, retryable: false } };
+  const next = budgetStop
+    ? budgetStep(core, budgetStop)
+    : decideNext({
+        result,
+        task: { ...task, failedRequests },
+        structured: config.outcome === "structured",
+        retry: config.retry,
+        modelTiers: config.modelTiers,
+        shuttingDown: core.stopping,
+        now,
+        ...(random ? { random } : {}),
+      });
   if (result.failure?.type === "rate_limited") lowerProviderLimit(core, task, result, startedAt, now);
   else if (result.status === "failed") core.stagger.recordFailure(now);
   else if (result.status === "succeeded") {
@@ -47,7 +55,7 @@ export function settleAttempt(
     status: attemptStatus(result, next),
     ...(result.failure ? { failure: result.failure } : {}),
     tokens: result.tokens,
-    cost: result.cost,
+    cost,
     finalText: result.finalText,
     filesChanged: result.filesChanged,
     durationMs: now - startedAt,
@@ -62,6 +70,7 @@ export function settleAttempt(
   });
   if (!closed) return; // recorded already (an earlier supervisor closed it): never twice
   task.failedRequests = failedRequests;
+  if (next.kind === "hold") task.budgetWait = next.reason;
   applyStep(core, task, state, patch, pendingKind);
   if (isFinal(state)) afterFinal(core, task, state);
 }
@@ -128,4 +137,24 @@ function applyStep(
   if (patch.freshAttempts !== undefined) task.freshAttempts = patch.freshAttempts;
   if (pendingKind) task.pendingKind = pendingKind;
   else delete task.pendingKind;
+}
+
+/**
+ * An attempt stopped at a budget cap: the task waits parked, its session kept to continue in once
+ * the budget allows (or is blocked, with `budget.onCap: block`).
+ */
+function budgetStep(core: SupervisorCore, message: string): NextStep {
+  if (core.deps.config.budget.onCap === "block")
+    return {
+      kind: "final",
+      state: "blocked",
+      reason: message,
+      outcome: { outcome: "blocked", summary: message, reason: "budget" },
+    };
+  return {
+    kind: "hold",
+    reason: message,
+    prompt:
+      "You were stopped at a budget limit. Continue where you stopped; finish the task as economically as you can.",
+  };
 }

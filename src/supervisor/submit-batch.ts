@@ -2,7 +2,7 @@ import { newId } from "../core/ids.ts";
 import type { TaskSpec } from "../core/task-spec.ts";
 import { DependencyGraph } from "../queue/dependency-graph.ts";
 import { LaunchOrder, type Strategy } from "../queue/strategy.ts";
-import { keyOf, type LiveTask, type SupervisorCore } from "./supervisor-core.ts";
+import { keyOf, type LiveTask, runnerOf, type SupervisorCore } from "./supervisor-core.ts";
 
 // Turning a submitted list of specs into a stored batch and its mirror, kept apart from the
 // facade because idempotency and the dependency trimming are their own small policy.
@@ -13,6 +13,8 @@ export interface SubmitInput {
   strategy?: Strategy;
   /** Per task id: a key that makes submitting the same task twice create it once. */
   idempotencyKeys?: ReadonlyMap<string, string>;
+  /** The batch's own budget in USD (a task file's `budget`). */
+  budget?: number;
 }
 
 export interface SubmitResult {
@@ -55,6 +57,7 @@ export function submitBatch(core: SupervisorCore, input: SubmitInput): SubmitRes
     idempotencyKeys: keys,
     initialStates,
   });
+  if (input.budget !== undefined) store.spend.setBatchBudget(batchId, input.budget);
   // Mirror the stored batch from what we just wrote, rather than reading 10,000 rows back.
   core.batches.set(batchId, {
     id: batchId,
@@ -67,6 +70,8 @@ export function submitBatch(core: SupervisorCore, input: SubmitInput): SubmitRes
     unfinished: specs.length,
     cancelling: false,
     waiters: [],
+    ...(input.budget !== undefined ? { budget: input.budget } : {}),
+    ...runnerOf(input.source),
   });
   for (const spec of specs) {
     const task: LiveTask = {

@@ -69,6 +69,10 @@ export interface LiveTask {
   controller?: AbortController;
   /** Why this ready task waits for another on the same repository (overlapping footprints). */
   waitingFor?: string;
+  /** Why the budget holds this (parked) task back; it launches once the budget allows. */
+  budgetWait?: string;
+  /** Why the running attempt was stopped at a budget cap (set just before it is aborted). */
+  budgetStop?: string;
 }
 
 export interface LiveBatch {
@@ -85,6 +89,10 @@ export interface LiveBatch {
   unfinished: number;
   cancelling: boolean;
   waiters: (() => void)[];
+  /** The batch's own budget in USD (a task file's `budget`), in place of the config's. */
+  budget?: number;
+  /** The runner this batch is a run of (its spend counts against the runner's budget). */
+  runner?: string;
 }
 
 /**
@@ -160,4 +168,9 @@ export function setState(batch: LiveBatch, taskId: string, state: TaskState): vo
   const wasFinal = before !== undefined && isFinal(before);
   if (wasFinal !== isFinal(state)) batch.unfinished += isFinal(state) ? -1 : 1;
   batch.states.set(taskId, state);
+}
+
+/** A runner's run has the source `runner:NAME`: its spend counts against that runner. */
+export function runnerOf(source: string | undefined): { runner?: string } {
+  return source?.startsWith("runner:") ? { runner: source.slice("runner:".length) } : {};
 }

@@ -3,7 +3,14 @@ import type { AttemptStop } from "../engines/contract.ts";
 import { DependencyGraph } from "../queue/dependency-graph.ts";
 import { LaunchOrder, type Strategy } from "../queue/strategy.ts";
 import type { TaskPatch, TaskRecord } from "../store/store.ts";
-import { keyOf, type LiveBatch, type LiveTask, type SupervisorCore, setState } from "./supervisor-core.ts";
+import {
+  keyOf,
+  type LiveBatch,
+  type LiveTask,
+  runnerOf,
+  type SupervisorCore,
+  setState,
+} from "./supervisor-core.ts";
 
 // Keeping the in-memory mirror and the store in step: every state change of a task goes through
 // `moveTask`, and everything that follows a task becoming final (dependents, the batch ending)
@@ -106,6 +113,8 @@ export function loadBatch(core: SupervisorCore, batchId: string): void {
     unfinished: records.filter((record) => !isFinal(record.state)).length,
     cancelling: false,
     waiters: [],
+    ...budgetOf(store.spend.batchBudget(batchId)),
+    ...runnerOf(batchRecord?.source),
   });
   for (const record of records) if (!isFinal(record.state)) mirrorTask(core, record);
 }
@@ -127,6 +136,10 @@ export function mirrorTask(core: SupervisorCore, record: TaskRecord): LiveTask {
     ...(record.sessionId ? { sessionId: record.sessionId } : {}),
     ...(record.sessionServer ? { sessionServer: record.sessionServer } : {}),
     ...(record.runAt !== undefined ? { runAt: record.runAt } : {}),
+    // Parked with no time to wake: the budget held it back.
+    ...(record.state === "parked" && record.runAt === undefined
+      ? { budgetWait: record.stateReason ?? "budget" }
+      : {}),
   };
   core.tasks.set(keyOf(task.key), task);
   return task;
@@ -138,3 +151,5 @@ export function liveTask(core: SupervisorCore, batchId: string, taskId: string):
   if (!task) throw new Error(`no live task ${batchId}/${taskId}`);
   return task;
 }
+
+const budgetOf = (budget: number | undefined) => (budget !== undefined ? { budget } : {});

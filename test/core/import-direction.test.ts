@@ -18,7 +18,9 @@ const allowed: Record<string, readonly string[]> = {
   fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],
   intake: ["core", "config", "security"],
-  supervisor: ["core", "config", "store", "queue", "engines", "intake", "workspace"],
+  supervisor: ["core", "config", "store", "queue", "engines", "intake", "workspace", "spend"],
+  // Prices, what an attempt cost, and the spend report (the ledger itself is a store table).
+  spend: ["core", "config", "store"],
   // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
   workspace: ["core", "config", "security"],
   // Splitting a brief into a task graph with a model (classify, split, recurse).
@@ -56,6 +58,7 @@ const allowed: Record<string, readonly string[]> = {
     "workspace",
     "decompose",
     "schedules",
+    "spend",
   ],
   cli: ["*"],
 };

@@ -67,6 +67,7 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
     agents: { runners: app.runners, memory: app.memory, mailbox: app.mailbox },
     inbox: app.inbox,
     schedules: schedules.service,
+    budget: config.budget,
     maxBodySize: config.daemon.maxBodySize,
     metrics: () => app.metrics.scrape(),
     ...(app.fleet

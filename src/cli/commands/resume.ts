@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { openState } from "../../app.ts";
-import type { LoadedConfig } from "../../config/load.ts";
-import { DroverError } from "../../core/errors.ts";
+import { type LoadedConfig, loadConfig } from "../../config/load.ts";
+import { badInput, DroverError } from "../../core/errors.ts";
 import { isProcessAlive } from "../../core/process-alive.ts";
 import type { TaskSpec } from "../../core/task-spec.ts";
+import type { CliContext } from "../context.ts";
 
 /** A `drover run` owner (`run:<pid>:<ts>`) whose process is gone. */
 export function isDeadRunOwner(owner: string | undefined): boolean {
@@ -78,4 +79,31 @@ export function watchForOrphanedBatch(
   }, orphanCheckMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** `drover resume BATCH --budget USD`: the batch's own budget, set before it is taken up again. */
+export function setBatchBudget(
+  batchId: string,
+  value: string,
+  flags: { config?: string; stateDir?: string },
+  context: CliContext,
+): void {
+  const usd = Number(value);
+  if (value.trim() === "" || !Number.isFinite(usd) || usd < 0)
+    throw badInput("bad_input", [
+      { source: "--budget", path: "", message: `"${value}" is not an amount of USD (a number, 0 or more)` },
+    ]);
+  const loaded = loadConfig({
+    cwd: context.cwd,
+    env: context.env,
+    ...(flags.config ? { file: flags.config } : {}),
+    flags: { stateDir: flags.stateDir },
+  });
+  const state = openState({ loaded });
+  try {
+    if (!state.store.getBatch(batchId)) throw new DroverError("not_found", `no batch ${batchId}`);
+    state.store.spend.setBatchBudget(batchId, usd);
+  } finally {
+    void state.close();
+  }
 }

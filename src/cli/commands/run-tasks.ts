@@ -16,6 +16,8 @@ export interface ReadTasks {
   specs: TaskSpec[];
   source: string;
   strategy?: Strategy;
+  /** The batch's budget in USD (the task file's `budget`). */
+  budget?: number;
   idempotencyKeys?: ReadonlyMap<string, string>;
   /** Tasks marked `decompose: true`, split into subtasks once the engine runs. */
   decompose?: ReadonlySet<string>;
@@ -40,6 +42,7 @@ export function readTasks(
       specs: document.specs,
       source,
       ...(document.strategy ? { strategy: document.strategy } : {}),
+      ...(document.budget !== undefined ? { budget: document.budget } : {}),
       idempotencyKeys: document.idempotencyKeys,
       ...(document.decompose ? { decompose: document.decompose } : {}),
     };

@@ -18,6 +18,8 @@ export interface RunViaDaemonInput {
   specs: readonly TaskSpec[];
   source: string;
   strategy?: string;
+  /** The batch's budget in USD (the task file's `budget`). */
+  budget?: number;
   idempotencyKeys?: ReadonlyMap<string, string>;
   /** Tasks marked `decompose: true`: the daemon splits them. */
   decompose?: ReadonlySet<string>;
@@ -46,6 +48,7 @@ export async function runViaDaemon(input: RunViaDaemonInput, context: CliContext
   const submitted = await daemon.request<SubmitResult>("POST", "/v1/batches", {
     source: input.source,
     ...(input.strategy ? { strategy: input.strategy } : {}),
+    ...(input.budget !== undefined ? { budget: input.budget } : {}),
     // The tasks were checked here, secrets scan and its overrides included.
     defaults: { allowSecrets: true },
     tasks: input.specs.map((spec) => ({

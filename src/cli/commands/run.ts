@@ -15,7 +15,7 @@ import { jsonLinesWriter } from "../render/json-lines.ts";
 import { renderSummary } from "../render/summary-table.ts";
 import { TtyProgress } from "../render/tty-progress.ts";
 import { writeResultsFile } from "../write-results-file.ts";
-import { findResumableBatch, readBatchForResume } from "./resume.ts";
+import { findResumableBatch, readBatchForResume, setBatchBudget } from "./resume.ts";
 import { decomposeForRun } from "./run-decompose.ts";
 import { type ReadTasks, readTasks } from "./run-tasks.ts";
 import { runViaDaemon } from "./run-via-daemon.ts";
@@ -72,11 +72,13 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       "Finish a batch whose `drover run` died (kill -9, lost machine): follow live sessions, retry the rest",
     )
     .argument("<batch>", "the batch id (see `drover status` or `drover ls`)")
+    .option("--budget <usd>", "give the batch this budget (USD) first: tasks parked by the budget go on")
     .option("-o, --out <file>", "where to write the results", "results.json")
     .option("--json", "print one JSON event per line instead of the live view")
     .option("--config <file>", "config file (default: drover.json of this project)")
     .option("--state-dir <dir>", "state directory (default: .drover of this project)")
-    .action(async (batch: string, flags: RunFlags) => {
+    .action(async (batch: string, flags: RunFlags & { budget?: string }) => {
+      if (flags.budget !== undefined) setBatchBudget(batch, flags.budget, flags, context);
       context.setExitCode(
         await runCommand(undefined, { ...flags, resumeBatch: batch, local: true }, context),
       );
@@ -142,6 +144,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
           specs,
           source,
           ...(strategy ? { strategy } : {}),
+          ...(read.budget !== undefined ? { budget: read.budget } : {}),
           idempotencyKeys,
           ...(read.decompose ? { decompose: read.decompose } : {}),
           outFile,
@@ -220,6 +223,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
           specs,
           source,
           ...(strategy ? { strategy } : {}),
+          ...(read.budget !== undefined ? { budget: read.budget } : {}),
           onBatch,
         });
     writeResultsFile(outFile, results);
@@ -231,6 +235,13 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
     } else {
       context.stdout.write(`\n${summary}\n`);
     }
+    const held = results.tasks.filter(
+      (task) => task.status === "parked" && task.reason?.startsWith("budget:"),
+    );
+    if (held.length > 0)
+      context.stderr.write(
+        `drover: ${held.length} task(s) wait for budget (see \`drover spend\`); \`drover resume ${results.batch.id} --budget USD\` gives the batch a larger budget (task, runner and day caps: \`budget\` in drover.json)\n`,
+      );
     const failure = app.supervisor.failure;
     if (failure) {
       context.stderr.write(`drover: ${failure.message}\n`);

@@ -6,6 +6,7 @@ import { attemptTranscriptSchema } from "./0005-attempt-transcript.ts";
 import { inboxSchema } from "./0006-inbox.ts";
 import { workspacesSchema } from "./0007-workspaces.ts";
 import { schedulesSchema } from "./0008-schedules.ts";
+import { spendSchema } from "./0009-spend.ts";
 
 /** Numbered migrations, applied in order, each once; never edit one that has shipped. */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
@@ -17,4 +18,5 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 6, name: "inbox", sql: inboxSchema },
   { version: 7, name: "workspaces", sql: workspacesSchema },
   { version: 8, name: "schedules", sql: schedulesSchema },
+  { version: 9, name: "spend", sql: spendSchema },
 ];
