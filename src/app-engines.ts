@@ -7,7 +7,7 @@ import { startGatewayForServers } from "./app-gateway.ts";
 import { strictSandboxOf } from "./app-sandbox.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { scriptedModel } from "./config/schema.ts";
-import type { Clock } from "./core/clock.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
 import type { DroverEventBody } from "./core/events.ts";
 import { EngineName } from "./core/task-spec.ts";
 import { droverVersion } from "./core/version.ts";
@@ -28,6 +28,7 @@ import { FleetLink } from "./fleet/fleet-link.ts";
 import { checkRedisReachable, parseRedisUrl } from "./fleet/redis-target.ts";
 import type { ModelGateway } from "./gateway/model-gateway.ts";
 import { type ScriptedModelServer, startScriptedModel } from "./mock-model/server.ts";
+import { cachedClaudeOAuth } from "./security/claude-oauth.ts";
 
 // The engines part of the composition root (app.ts): OpenCode's warm pool on this machine, or —
 // with `queue.redis` — the fleet, whose attempts run on `drover worker` hosts.
@@ -132,7 +133,13 @@ export async function startLocalEngines(options: {
     ...cliOptions,
     ...(config.opencode.attach ? {} : { bin: resolveOpencodeBin(config.opencode.bin) }),
   });
-  const claude = new CliAgentEngine(claudeDialect, cliOptions);
+  // With a Claude subscription on this machine (and routing.preferOAuth), Claude Code signs in with it.
+  const claude = new CliAgentEngine(claudeDialect, {
+    ...cliOptions,
+    ...(config.routing.preferOAuth
+      ? { claudeOAuth: cachedClaudeOAuth(options.env, options.clock ?? systemClock) }
+      : {}),
+  });
   const codex = new CliAgentEngine(codexDialect, cliOptions);
   closers.push(() => opencodeCli.stop());
   closers.push(() => claude.stop());

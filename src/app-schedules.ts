@@ -10,6 +10,7 @@ function taskDefaults(config: DroverConfig) {
   return {
     model: config.model,
     timeoutMs: config.taskTimeout,
+    tiers: config.routing.tiers,
     ...(config.agent ? { agent: config.agent } : {}),
   };
 }

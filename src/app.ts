@@ -13,6 +13,7 @@ import { MemoryService } from "./memory/memory-service.ts";
 import type { DroverMetrics } from "./metrics/metrics-registry.ts";
 import type { ScriptedModelServer } from "./mock-model/server.ts";
 import { RunnerService } from "./runners/runner-service.ts";
+import { cachedClaudeOAuth } from "./security/claude-oauth.ts";
 import { registerDroverSecrets } from "./security/known-secrets.ts";
 import { ensureOwnerOnlyDir } from "./security/owner-only-dir.ts";
 import { Store } from "./store/store.ts";
@@ -159,7 +160,11 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       : await startLocalEngines({
           loaded,
           env: options.env,
-          models: options.models,
+          // Every routing candidate may run: their providers are set up with the rest.
+          models: [
+            ...options.models,
+            ...Object.values(config.routing.tiers).flatMap((tier) => tier.map((c) => c.model)),
+          ],
           report,
           closers,
           clock,
@@ -175,6 +180,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
     if (agentTokens) for (const name of engines.names()) engines.get(name).useRepoCredentials?.(agentTokens);
     supervisor = new Supervisor({
       askPermission: askThroughInbox(inbox),
+      ...(config.routing.preferOAuth ? { claudeOAuth: cachedClaudeOAuth(options.env, clock) } : {}),
       workspaces: taskWorkspaces.workspaces,
       store,
       engine,

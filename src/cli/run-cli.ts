@@ -17,6 +17,7 @@ import { registerMemoryCommands } from "./commands/memory.ts";
 import { registerMockModelCommand } from "./commands/mock-model.ts";
 import { registerNetworkCommands } from "./commands/network.ts";
 import { registerPlanCommand } from "./commands/plan.ts";
+import { registerRouteCommands } from "./commands/route.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerRunnerCommands } from "./commands/runner.ts";
 import { registerScheduleCommands } from "./commands/schedule.ts";
@@ -58,6 +59,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   registerInboxCommand(program, scoped);
   registerScheduleCommands(program, scoped);
   registerSpendCommand(program, scoped);
+  registerRouteCommands(program, scoped);
   registerWorkspaceCommands(program, scoped);
   registerNetworkCommands(program, scoped);
   registerMockModelCommand(program, scoped);

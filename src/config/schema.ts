@@ -3,6 +3,7 @@ import { durationSchema, graceSchema } from "../core/duration.ts";
 import { SandboxProfile } from "../core/task-spec.ts";
 import { DecomposeSettings } from "./decompose-settings.ts";
 import { NetworkSettings } from "./network-settings.ts";
+import { RoutingSettings } from "./routing-settings.ts";
 import { BudgetSettings, PriceSettings } from "./spend-settings.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 import { TokenSettings } from "./token-settings.ts";
@@ -100,6 +101,9 @@ export const DroverConfig = z.strictObject({
     .describe(
       'Model tiers, cheapest first, e.g. [["p/small"], ["p/large"]]; a "capability limit" block escalates to the next tier.',
     ),
+  routing: RoutingSettings.default(() => RoutingSettings.parse({})).describe(
+    "Model tiers with fallbacks, and Claude subscription (OAuth) aware routing.",
+  ),
   prices: PriceSettings.default({}),
   budget: BudgetSettings.default(() => BudgetSettings.parse({})).describe(
     "Spend caps in USD per task, batch, runner and UTC day; each attempt's estimated cost is reserved before it launches.",

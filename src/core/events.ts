@@ -106,6 +106,18 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     detail: z.string().optional(),
   }),
   z.object({
+    // Which engine and model an attempt runs on and why (routing tiers, fallbacks, OAuth).
+    type: z.literal("route.chosen"),
+    batchId: z.string(),
+    taskId: z.string(),
+    attemptId: z.string(),
+    tier: z.string().optional(),
+    candidate: z.number().int().optional(),
+    engine: z.string(),
+    model: z.string(),
+    reason: z.string(),
+  }),
+  z.object({
     type: z.literal("supervisor.launch"),
     batchId: z.string(),
     taskId: z.string(),

@@ -46,6 +46,8 @@ export const TaskSpec = z.object({
   dir: z.string(),
   model: z.string(),
   agent: z.string().optional(),
+  /** The routing tier it runs in (its model is then the tier's current candidate). */
+  tier: z.string().optional(),
   /** Which engine runs it (default `opencode`). */
   engine: EngineName.optional(),
   /** Its sandbox profile (default: the config's `sandbox`). */

@@ -24,6 +24,8 @@ export function describeEvent(event: DroverEvent): string {
       return `inbox ${event.kind} ${event.state}${event.by ? ` by ${event.by}` : ""}`;
     case "supervisor.launch":
       return `launched: ${event.reason}`;
+    case "route.chosen":
+      return `on ${event.engine} ${event.model}: ${event.reason}`;
     case "supervisor.recovered":
       return `recovered (${event.action}): ${event.detail}`;
     case "fleet.attempt":

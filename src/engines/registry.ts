@@ -30,6 +30,10 @@ export class EngineRegistry {
     return engine;
   }
 
+  has(name: EngineName): boolean {
+    return this.#engines.has(name);
+  }
+
   get default(): Engine {
     return this.get(undefined);
   }

@@ -12,6 +12,8 @@ export interface TaskDefaults {
   model: string;
   agent?: string;
   timeoutMs: number;
+  /** routing.tiers: a task's `tier` must name one; its model is the tier's first candidate. */
+  tiers?: Readonly<Record<string, readonly { model: string; engine?: string }[]>>;
   /** Relative `dir` values resolve against this (the task file's folder, or cwd for -p). */
   baseDir: string;
 }
@@ -64,12 +66,16 @@ export function resolveTaskSpecs(
     const agent = task.agent ?? shared.agent ?? defaults.agent;
     const engine = task.engine ?? shared.engine;
     const sandbox = task.sandbox ?? shared.sandbox;
+    const tier = task.tier ?? (task.model === undefined ? shared.tier : undefined);
+    const tierModel =
+      tier === undefined ? undefined : tierFirstModel(tier, task, defaults, at, source, issues);
     return {
       id: task.id,
       prompt: task.prompt,
       title: task.title ?? task.id,
       dir,
-      model: task.model ?? shared.model ?? defaults.model,
+      model: tierModel ?? task.model ?? shared.model ?? defaults.model,
+      ...(tier !== undefined ? { tier } : {}),
       ...(agent ? { agent } : {}),
       ...(engine ? { engine } : {}),
       ...(sandbox ? { sandbox } : {}),
@@ -133,4 +139,31 @@ function isFile(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The first model of a task's tier; an unknown tier, or a tier beside a model, is an issue. */
+function tierFirstModel(
+  tier: string,
+  task: TaskEntry,
+  defaults: TaskDefaults,
+  at: (field: string) => string,
+  source: string,
+  issues: InputIssue[],
+): string | undefined {
+  const field = task.tier !== undefined ? at("tier") : "defaults.tier";
+  if (task.tier !== undefined && task.model !== undefined) {
+    issues.push({ source, path: at("tier"), message: "give a model or a tier, not both" });
+    return undefined;
+  }
+  const candidates = defaults.tiers?.[tier];
+  if (!candidates) {
+    const known = Object.keys(defaults.tiers ?? {});
+    issues.push({
+      source,
+      path: field,
+      message: `unknown tier "${tier}" (${known.length > 0 ? `routing.tiers has: ${known.join(", ")}` : "routing.tiers is empty"})`,
+    });
+    return undefined;
+  }
+  return candidates[0]?.model;
 }

@@ -11,6 +11,11 @@ const modelId = z.string().regex(/^[^/\s]+\/\S+$/, 'must be "provider/model"');
 const sharedFields = {
   dir: z.string().min(1).optional().describe("Directory the agent works in; relative to the task file."),
   model: modelId.optional().describe('Model, "provider/model".'),
+  tier: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("A tier of routing.tiers (instead of a model): its candidates in order, with fallbacks."),
   agent: z.string().min(1).optional().describe("OpenCode agent (build, plan, or a custom one)."),
   engine: EngineName.optional().describe('Which engine runs the task (default "opencode").'),
   sandbox: SandboxProfile.optional().describe(

@@ -33,6 +33,7 @@ export function eventLogLevel(event: DroverEvent): LoggedLevel {
     case "attempt.session":
     case "attempt.finished":
     case "supervisor.launch":
+    case "route.chosen":
       return "debug";
     case "token":
       return event.action === "failed" ? "warn" : "info";
@@ -69,6 +70,8 @@ export function eventLogMessage(event: DroverEvent): string {
       return `${task} attempt ${event.status} in ${formatDuration(event.durationMs)}`;
     case "engine.server":
       return `server ${event.server} ${event.state}${event.detail ? `: ${event.detail}` : ""}`;
+    case "route.chosen":
+      return `${task} runs on ${event.engine} ${event.model} (${event.reason})`;
     case "supervisor.launch":
       return `${task} launched (${event.reason})`;
     case "supervisor.limit":

@@ -12,13 +12,28 @@ import type { Supervisor } from "../supervisor/supervisor.ts";
 import { renderRunnerContext } from "./runner-context.ts";
 
 /** The runner's engine and sandbox (`drover runner create --engine --sandbox`), kept in its settings. */
-function engineOf(settings: Record<string, unknown>): { engine?: EngineName; sandbox?: SandboxProfile } {
+function engineOf(settings: Record<string, unknown>): {
+  engine?: EngineName;
+  sandbox?: SandboxProfile;
+  tier?: string;
+} {
   const engine = EngineName.safeParse(settings.engine);
   const sandbox = SandboxProfile.safeParse(settings.sandbox);
   return {
     ...(engine.success ? { engine: engine.data } : {}),
     ...(sandbox.success ? { sandbox: sandbox.data } : {}),
+    ...(typeof settings.tier === "string" ? { tier: settings.tier } : {}),
   };
+}
+
+/** A runner's model: its own, else its tier's first candidate, else the config's. */
+function runnerModel(
+  runner: { model?: string; settings: Record<string, unknown> },
+  config: DroverConfig,
+): string {
+  const tier =
+    typeof runner.settings.tier === "string" ? config.routing.tiers[runner.settings.tier] : undefined;
+  return runner.model ?? tier?.[0]?.model ?? config.model;
 }
 
 export interface RunnerRunResult {
@@ -124,7 +139,7 @@ export async function runAsRunner(
           prompt,
           title: `runner/${name}`,
           dir: runner.dir ?? process.cwd(),
-          model: runner.model ?? deps.config.model,
+          model: runnerModel(runner, deps.config),
           ...(runner.agent ? { agent: runner.agent } : {}),
           ...engineOf(runner.settings),
           files: [],

@@ -7,7 +7,7 @@ import type { TokenCounts } from "../core/liveness.ts";
  */
 export const defaultPrices: Readonly<Record<string, ModelPrice>> = {
   "drover/scripted": { input: 0, output: 0 },
-  "drover/scripted-strong": { input: 0, output: 0 },
+  "drover/scripted-large": { input: 0, output: 0 },
   "anthropic/claude-opus-4-1": { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 },
   "anthropic/claude-opus-4-5": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   "anthropic/claude-sonnet-4-5": { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },

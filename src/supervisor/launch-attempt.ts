@@ -1,6 +1,7 @@
 import { newId } from "../core/ids.ts";
 import { agentReportJsonSchema } from "../core/outcome-schema.ts";
 import type { AttemptStop } from "../engines/contract.ts";
+import { chooseRoute, type RouteChoice } from "../routing/route.ts";
 import type { AttemptKind } from "../store/store.ts";
 import { buildTaskPrompt } from "./build-prompt.ts";
 import { settleAttempt, settleFailed } from "./settle-attempt.ts";
@@ -15,7 +16,8 @@ import { deliverAgain, finishWorkspace, prepareWorkspace } from "./task-workspac
 /** Claims a ready task and starts its next attempt (fresh, continuation, recovery or escalation). */
 export function launchAttempt(core: SupervisorCore, task: LiveTask, attemptId = newId("att")): void {
   const { config, store, clock } = core.deps;
-  const engine = engineFor(core, task.spec);
+  const route = routeAttempt(core, task);
+  const engine = engineFor(core, task.spec, route.engine);
   const kind: AttemptKind = deliveryPending(core, task)
     ? "delivery"
     : (task.pendingKind ??
@@ -38,6 +40,7 @@ export function launchAttempt(core: SupervisorCore, task: LiveTask, attemptId = 
   const prompt =
     task.pendingPrompt ?? buildTaskPrompt(task.spec, batch.specs, config.outcome === "structured");
   store.startAttempt(task.key, attemptId, engine.name, kind, task.model, prompt);
+  store.recordEvent({ type: "route.chosen", ...task.key, attemptId, ...route });
   // A runner's `--continue` starts its first attempt in the runner's last session.
   const carried = isFresh && task.freshAttempts === 1 ? task.spec.continueSession : undefined;
   const sessionId = isFresh ? carried?.sessionId : task.sessionId;
@@ -59,7 +62,7 @@ export function runAttempt(
   how: { prompt: string; mode: "prompt" | "follow" | "deliver"; sessionId?: string; server?: string },
 ): void {
   const { config, store, clock } = core.deps;
-  const engine = engineFor(core, task.spec);
+  const engine = engineFor(core, task.spec, task.engineName);
   const controller = new AbortController();
   task.controller = controller;
   const remaining = Math.max(1, task.spec.timeoutMs - (clock.now() - startedAt));
@@ -155,4 +158,27 @@ export function runAttempt(
 export function deliveryPending(core: SupervisorCore, task: LiveTask): boolean {
   if (!task.spec.workspace) return false;
   return core.deps.store.workspaces.get(task.key.batchId, task.key.taskId)?.delivery?.state === "pending";
+}
+
+/**
+ * The engine and model of the task's next attempt (routing tiers, the OAuth preference); a routed
+ * engine that cannot run here (Claude Code not installed) gives way to the task's own.
+ */
+function routeAttempt(core: SupervisorCore, task: LiveTask): RouteChoice {
+  const { config, engines, claudeOAuth } = core.deps;
+  const at = {
+    spec: task.spec,
+    model: task.model,
+    ...(task.candidate !== undefined ? { candidate: task.candidate } : {}),
+  };
+  let route = chooseRoute(config.routing, at, claudeOAuth?.());
+  const unavailable = engines?.has(route.engine)
+    ? engines.get(route.engine).unavailable?.(task.spec)
+    : "missing";
+  if (route.engine !== (task.spec.engine ?? "opencode") && unavailable) {
+    const fallback = chooseRoute(config.routing, at, undefined);
+    route = { ...fallback, reason: `${fallback.reason} (${route.engine} cannot run here)` };
+  }
+  task.engineName = route.engine;
+  return route;
 }

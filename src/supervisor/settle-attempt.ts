@@ -6,6 +6,7 @@ import type { AttemptKind, TaskPatch } from "../store/store.ts";
 import { decideNext, type NextStep } from "./decide-next.ts";
 import { attemptStatus, planStep } from "./plan-step.ts";
 import { lowerProviderLimit, raiseProviderLimit } from "./provider-limit-events.ts";
+import { escalationTiers, routeFallback } from "./route-fallback.ts";
 import { settleSpend } from "./spend-governor.ts";
 import { type LiveTask, type SupervisorCore, setState } from "./supervisor-core.ts";
 import { afterFinal, moveTask } from "./task-bookkeeping.ts";
@@ -33,18 +34,21 @@ export function settleAttempt(
   const budgetStop = task.budgetStop;
   delete task.budgetStop;
   if (budgetStop) result = { ...result, failure: { type: "budget", message: budgetStop, retryable: false } };
-  const next = budgetStop
-    ? budgetStep(core, budgetStop)
-    : decideNext({
-        result,
-        task: { ...task, failedRequests },
-        structured: config.outcome === "structured",
-        retry: config.retry,
-        modelTiers: config.modelTiers,
-        shuttingDown: core.stopping,
-        now,
-        ...(random ? { random } : {}),
-      });
+  const fallback = budgetStop ? undefined : routeFallback(config, task, result);
+  const next =
+    (budgetStop ? budgetStep(core, budgetStop) : fallback) ??
+    decideNext({
+      result,
+      task: { ...task, failedRequests },
+      structured: config.outcome === "structured",
+      retry: config.retry,
+      modelTiers: escalationTiers(config),
+      shuttingDown: core.stopping,
+      now,
+      ...(random ? { random } : {}),
+    });
+  // A fallback candidate starts with the whole provider-request budget.
+  const requestsSoFar = fallback ? 0 : failedRequests;
   if (result.failure?.type === "rate_limited") lowerProviderLimit(core, task, result, startedAt, now);
   else if (result.status === "failed") core.stagger.recordFailure(now);
   else if (result.status === "succeeded") {
@@ -66,10 +70,11 @@ export function settleAttempt(
     state,
     ...(reason ? { reason } : {}),
     ...(outcome ? { outcome } : {}),
-    patch: { ...patch, failedRequests, leaseOwner: null, leaseUntil: null },
+    patch: { ...patch, failedRequests: requestsSoFar, leaseOwner: null, leaseUntil: null },
   });
   if (!closed) return; // recorded already (an earlier supervisor closed it): never twice
-  task.failedRequests = failedRequests;
+  task.failedRequests = requestsSoFar;
+  if (next.kind === "escalate" && !fallback) delete task.candidate;
   if (next.kind === "hold") task.budgetWait = next.reason;
   applyStep(core, task, state, patch, pendingKind);
   if (isFinal(state)) afterFinal(core, task, state);

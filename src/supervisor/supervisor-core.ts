@@ -2,12 +2,13 @@ import type { DroverConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
-import type { TaskSpec } from "../core/task-spec.ts";
+import type { EngineName, TaskSpec } from "../core/task-spec.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
 import type { Engine, PermissionAnswer, PermissionAsk } from "../engines/contract.ts";
 import type { EngineRegistry } from "../engines/registry.ts";
 import type { DependencyGraph } from "../queue/dependency-graph.ts";
 import type { LaunchOrder, Strategy } from "../queue/strategy.ts";
+import type { ClaudeOAuth } from "../security/claude-oauth.ts";
 import type { AttemptKind, Store, TaskKey } from "../store/store.ts";
 import type { TaskWorkspaces } from "../workspace/task-workspaces.ts";
 import { ProviderLimits } from "./provider-limits.ts";
@@ -42,12 +43,14 @@ export interface SupervisorDeps {
     ask: PermissionAsk,
     signal: AbortSignal,
   ) => Promise<PermissionAnswer>;
+  /** Claude subscription credentials, if any (cached): Anthropic work may then run on Claude Code. */
+  claudeOAuth?: () => ClaudeOAuth | undefined;
 }
 
 /** One task the supervisor is responsible for, mirrored from the store. */
 /** The engine that runs a task: the one it names, else the default. */
-export function engineFor(core: { deps: SupervisorDeps }, spec: TaskSpec): Engine {
-  return core.deps.engines ? core.deps.engines.get(spec.engine) : core.deps.engine;
+export function engineFor(core: { deps: SupervisorDeps }, spec: TaskSpec, routed?: EngineName): Engine {
+  return core.deps.engines ? core.deps.engines.get(routed ?? spec.engine) : core.deps.engine;
 }
 
 /** One task the supervisor is responsible for, mirrored from the store. */
@@ -69,6 +72,10 @@ export interface LiveTask {
   controller?: AbortController;
   /** Why this ready task waits for another on the same repository (overlapping footprints). */
   waitingFor?: string;
+  /** The engine routing chose for its current attempt. */
+  engineName?: EngineName;
+  /** Its candidate in its routing tier, once a fallback moved it (else found by its model). */
+  candidate?: number;
   /** Why the budget holds this (parked) task back; it launches once the budget allows. */
   budgetWait?: string;
   /** Why the running attempt was stopped at a budget cap (set just before it is aborted). */

@@ -100,6 +100,14 @@ describe("documentation examples run as written", () => {
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, "tasks.yaml");
       writeFileSync(file, example.code);
+      // Tasks naming a routing tier run with the config example written just above them.
+      if (/\btier:/.test(example.code)) {
+        const config = examples
+          .filter((e) => e.file === example.file && e.line < example.line && e.lang === "json")
+          .filter((e) => e.code.includes('"routing"'))
+          .pop();
+        if (config) writeFileSync(path.join(dir, "drover.json"), config.code);
+      }
       // Lay out the directories and files the example refers to, as the user's repository has them.
       const document = parseYaml(example.code) as {
         defaults?: { dir?: string; repo?: string; files?: string[] };

@@ -133,6 +133,7 @@ function submitBody(file: string | undefined, flags: SubmitFlags, context: CliCo
   const defaults = {
     model: config.model,
     timeoutMs: config.taskTimeout,
+    tiers: config.routing.tiers,
     ...(config.agent ? { agent: config.agent } : {}),
   };
   if (file && flags.prompt) throw usage("give a task file or -p prompts, not both");

@@ -84,6 +84,7 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
       parseTaskDocument(body, "request", {
         model: config.model,
         timeoutMs: config.taskTimeout,
+        tiers: config.routing.tiers,
         ...(config.agent ? { agent: config.agent } : {}),
         baseDir: context.cwd,
       }),

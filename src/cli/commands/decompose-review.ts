@@ -19,7 +19,7 @@ export function checkTaskFileText(
   yaml: string,
   source: string,
   dir: string,
-  config: Pick<DroverConfig, "model" | "taskTimeout" | "agent">,
+  config: Pick<DroverConfig, "model" | "taskTimeout" | "agent" | "routing">,
 ): InputIssue[] {
   let raw: unknown;
   try {
@@ -31,6 +31,7 @@ export function checkTaskFileText(
     parseTaskDocument(raw, source, {
       model: config.model,
       timeoutMs: config.taskTimeout,
+      tiers: config.routing.tiers,
       ...(config.agent ? { agent: config.agent } : {}),
       baseDir: dir,
     });

@@ -29,6 +29,7 @@ export function registerPlanCommand(program: Command, context: CliContext): void
         const document = readTaskDocument(path.resolve(context.cwd, file), {
           model: config.model,
           timeoutMs: config.taskTimeout,
+          tiers: config.routing.tiers,
         });
         const strategy = Strategy.safeParse(flags.strategy ?? document.strategy ?? config.strategy);
         if (!strategy.success) {

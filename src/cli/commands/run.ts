@@ -104,6 +104,7 @@ async function runCommand(file: string | undefined, flags: RunFlags, context: Cl
   const defaults = {
     model: config.model,
     timeoutMs: config.taskTimeout,
+    tiers: config.routing.tiers,
     ...(config.agent ? { agent: config.agent } : {}),
   };
   const read: ReadTasks = flags.resumeBatch

@@ -4,13 +4,26 @@ import { DroverError } from "../../core/errors.ts";
 import { EngineName, SandboxProfile } from "../../core/task-spec.ts";
 
 /** The settings a runner keeps beside its fields, from `--engine` and `--sandbox`; a bad one is exit 2 naming the known. */
-export function runnerSettingsOf(flags: { engine?: string; sandbox?: string }): {
+export function runnerSettingsOf(
+  flags: { engine?: string; sandbox?: string; tier?: string },
+  tiers: Readonly<Record<string, unknown>> = {},
+): {
   engine?: EngineName;
   sandbox?: SandboxProfile;
+  tier?: string;
 } {
   const engine = choiceFlag(EngineName, flags.engine, "--engine", "engine", "engines");
   const sandbox = choiceFlag(SandboxProfile, flags.sandbox, "--sandbox", "profile", "profiles");
-  return { ...(engine ? { engine } : {}), ...(sandbox ? { sandbox } : {}) };
+  if (flags.tier !== undefined && !(flags.tier in tiers))
+    throw new DroverError(
+      "bad_input",
+      `--tier: unknown tier "${flags.tier}" (${Object.keys(tiers).length > 0 ? `routing.tiers has: ${Object.keys(tiers).join(", ")}` : "routing.tiers is empty"})`,
+    );
+  return {
+    ...(engine ? { engine } : {}),
+    ...(sandbox ? { sandbox } : {}),
+    ...(flags.tier !== undefined ? { tier: flags.tier } : {}),
+  };
 }
 
 function choiceFlag<T extends string>(

@@ -10,7 +10,7 @@ import { describeEvent } from "../render/describe-event.ts";
 import { checkRunnerChoices, checkRunnerChoicesWithEngine } from "./runner-checks.ts";
 import { registerRunnerDestroy, withAgentFileNote } from "./runner-destroy.ts";
 import { readInstructions, runnerSettingsOf } from "./runner-flags.ts";
-import { addStateOptions, output, type StateFlags, withApp, withState } from "./state-helpers.ts";
+import { addStateOptions, loadFor, output, type StateFlags, withApp, withState } from "./state-helpers.ts";
 
 interface RunnerFlags extends StateFlags {
   description?: string;
@@ -35,6 +35,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .option("--model <provider/model>", "model (default: config model)")
       .option("--agent <name>", "OpenCode agent")
       .option("--engine <name>", `engine that runs it (${EngineName.options.join(", ")}; default opencode)`)
+      .option("--tier <name>", "a tier of routing.tiers instead of a model (its candidates, with fallbacks)")
       .option(
         "--sandbox <profile>",
         `what its agent may reach (${SandboxProfile.options.join(", ")}; default: the config's sandbox)`,
@@ -66,7 +67,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       .description("create a runner (model and agent checked with OpenCode)")
       .argument("<name>"),
   ).action(async (name: string, flags: RunnerFlags) => {
-    const engine = runnerSettingsOf(flags);
+    const engine = runnerSettingsOf(flags, loadFor(flags, context).config.routing.tiers);
     const input = { name, ...fields(flags), ...(Object.keys(engine).length > 0 ? { settings: engine } : {}) };
     await withState(flags, context, ({ runners }) => runners.validateCreate(input));
     if (flags.check)
@@ -98,7 +99,7 @@ export function registerRunnerCommands(program: Command, context: CliContext): v
       if (!changes.agent && !changes.dir) choices.agents = [];
       await checkRunnerChoicesWithEngine(flags, context, choices);
     }
-    const engine = runnerSettingsOf(flags);
+    const engine = runnerSettingsOf(flags, loadFor(flags, context).config.routing.tiers);
     await withState(flags, context, ({ runners }) => {
       const settings =
         Object.keys(engine).length > 0

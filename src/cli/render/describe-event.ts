@@ -28,6 +28,8 @@ export function describeEvent(event: DroverEvent): string {
         return `batch finished in ${formatDuration(event.durationMs)}: ${JSON.stringify(event.counts)}`;
       case "engine.server":
         return `server ${event.server} ${event.state}${event.pid ? ` pid ${event.pid}` : ""}${event.detail ? ` (${event.detail})` : ""}`;
+      case "route.chosen":
+        return `runs on ${event.engine} ${event.model} (${event.reason})`;
       case "supervisor.launch":
         return `launched (${event.running + 1}/${event.slots} slots; ${event.reason})`;
       case "supervisor.limit":

@@ -23,6 +23,7 @@ export const claudeDialect: CliDialect = {
   binName: "claude",
   installHint: "install Claude Code (npm install -g @anthropic-ai/claude-code) or set DROVER_CLAUDE_BIN",
   providers: ["anthropic"],
+  oauth: true,
   args(request, target) {
     const args = [
       "-p",
@@ -47,8 +48,13 @@ export const claudeDialect: CliDialect = {
       ...(request.maxFailedRequests !== undefined
         ? { CLAUDE_CODE_MAX_RETRIES: String(Math.max(0, request.maxFailedRequests - 1)) }
         : {}),
-      ANTHROPIC_BASE_URL: target.baseURL,
-      ANTHROPIC_API_KEY: target.key,
+      // A subscription signs in itself (token, or the credentials file in its home); else the
+      // gateway (or the scripted model) with drover's credential.
+      ...(target.oauth
+        ? target.oauth.token
+          ? { CLAUDE_CODE_OAUTH_TOKEN: target.oauth.token }
+          : {}
+        : { ANTHROPIC_BASE_URL: target.baseURL, ANTHROPIC_API_KEY: target.key }),
       // No telemetry, update checks or other traffic a headless worker has no use for.
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_AUTOUPDATER: "1",

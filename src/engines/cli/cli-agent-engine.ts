@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import type { InputIssue } from "../../core/errors.ts";
+import type { ClaudeOAuth } from "../../security/claude-oauth.ts";
 import type { AttemptRequest, AttemptResult, Engine } from "../contract.ts";
 import { claimHomeDir } from "../opencode/claim-home-dir.ts";
 import { prepareEngineHome } from "../opencode/engine-home.ts";
@@ -21,6 +22,8 @@ export interface ModelTarget {
   model: string;
   /** Whether requests cost nothing (the scripted model): the CLI's own price estimate is dropped. */
   free: boolean;
+  /** A Claude subscription: the CLI signs in with it and talks to Anthropic itself (no gateway). */
+  oauth?: ClaudeOAuth;
 }
 
 /** What one CLI (Claude Code, Codex) needs to be run as an engine. */
@@ -35,6 +38,8 @@ export interface CliDialect {
   providers: readonly string[];
   /** The CLI takes drover's `provider/model` as it is (its own config routes it: OpenCode). */
   passModel?: boolean;
+  /** The CLI can sign in with a Claude subscription (Claude Code): Anthropic work then uses it. */
+  oauth?: boolean;
   /**
    * Without a structured-output option: the prompt of a last turn in the same session that asks
    * for the report as JSON (read from that turn's final text).
@@ -62,6 +67,8 @@ export interface CliAgentEngineOptions {
   clock?: Clock;
   /** An explicit binary (config), else node_modules/.bin or PATH. */
   bin?: string;
+  /** Claude subscription credentials (for a dialect that can use them: Anthropic work signs in with them). */
+  claudeOAuth?: () => ClaudeOAuth | undefined;
 }
 
 /**
@@ -138,6 +145,12 @@ export class CliAgentEngine implements Engine {
         ...empty,
       };
     const home = this.#claimHome();
+    // The subscription's credentials file is what the CLI reads in its (drover's) home.
+    if (target.oauth?.file) {
+      mkdirSync(path.join(home, ".claude"), { recursive: true, mode: 0o700 });
+      copyFileSync(target.oauth.file, path.join(home, ".claude", ".credentials.json"));
+      chmodSync(path.join(home, ".claude", ".credentials.json"), 0o600);
+    }
     const stream = new CliStream({
       now: () => this.#clock.now(),
       onProgress: request.onProgress,
@@ -250,6 +263,8 @@ export class CliAgentEngine implements Engine {
       return { baseURL: this.#options.scriptedUrl, key: "drover-scripted", model: id, free: true };
     if (!provider || !this.#dialect.providers.includes(provider))
       return `the ${this.name} engine cannot call ${model}: it speaks to ${[...this.#dialect.providers, "drover"].join(", ")} models`;
+    const oauth = this.#dialect.oauth ? this.#options.claudeOAuth?.() : undefined;
+    if (oauth && provider === "anthropic") return { baseURL: "", key: "", model: id, free: false, oauth };
     const baseURL = this.#options.gatewayURLFor?.(provider);
     if (!baseURL)
       return `no key for ${provider} reaches drover's model gateway (set its key in drover's environment) for ${model}`;
