@@ -38,6 +38,34 @@ export const TaskWorkspace = z.object({
 });
 export type TaskWorkspace = z.infer<typeof TaskWorkspace>;
 
+/** Claude Code options of a task (`claude:`): what its agent may do without asking, and how long. */
+export const ClaudeOptions = z.strictObject({
+  permissionMode: z
+    .enum(["acceptEdits", "auto", "bypassPermissions", "manual", "dontAsk", "plan"])
+    .optional()
+    .describe(
+      "Claude Code's permission mode (default bypassPermissions: headless, drover's sandbox is the boundary).",
+    ),
+  allowedTools: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Tools allowed without asking, e.g. ["Edit", "Bash(npm test)"].'),
+  disallowedTools: z.array(z.string().min(1)).optional().describe("Tools the agent may not use."),
+  maxTurns: z.number().int().positive().optional().describe("Most agent turns per attempt."),
+});
+export type ClaudeOptions = z.infer<typeof ClaudeOptions>;
+
+/** Codex options of a task (`codex:`). */
+export const CodexOptions = z.strictObject({
+  sandbox: z
+    .enum(["read-only", "workspace-write", "danger-full-access"])
+    .optional()
+    .describe(
+      "Codex's own sandbox for the commands it runs (default: none, drover's sandbox is the boundary).",
+    ),
+});
+export type CodexOptions = z.infer<typeof CodexOptions>;
+
 /** A validated task, as stored and dispatched: paths absolute, defaults applied. */
 export const TaskSpec = z.object({
   id: z.string(),
@@ -52,6 +80,10 @@ export const TaskSpec = z.object({
   engine: EngineName.optional(),
   /** Its sandbox profile (default: the config's `sandbox`). */
   sandbox: SandboxProfile.optional(),
+  /** Options for the claude engine. */
+  claude: ClaudeOptions.optional(),
+  /** Options for the codex engine. */
+  codex: CodexOptions.optional(),
   files: z.array(z.string()),
   timeoutMs: z.number().int().positive(),
   dependsOn: z.array(z.string()),

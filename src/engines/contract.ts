@@ -7,7 +7,7 @@ import type {
   WatchdogState,
 } from "../core/liveness.ts";
 import type { AttemptFailure } from "../core/outcome.ts";
-import type { SandboxProfile } from "../core/task-spec.ts";
+import type { ClaudeOptions, CodexOptions, SandboxProfile } from "../core/task-spec.ts";
 import type { AgentHome } from "../security/git-credentials.ts";
 
 /**
@@ -74,6 +74,9 @@ export interface AttemptRequest {
   files: readonly string[];
   /** The task's sandbox profile (default: the engine's, from the config). */
   sandbox?: SandboxProfile;
+  /** The task's options for the claude and codex engines. */
+  claude?: ClaudeOptions;
+  codex?: CodexOptions;
   /**
    * The repository of a task with a worktree: tasks of different repositories (and of different
    * profiles) never share an OpenCode server.

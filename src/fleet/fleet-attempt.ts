@@ -32,6 +32,8 @@ export function fleetAttemptOf(
       : {}),
     ...(request.maxFailedRequests !== undefined ? { maxFailedRequests: request.maxFailedRequests } : {}),
     ...(request.sandbox ? { sandbox: request.sandbox } : {}),
+    ...(request.claude ? { claude: request.claude } : {}),
+    ...(request.codex ? { codex: request.codex } : {}),
     ...(request.taskPrompt !== undefined ? { taskPrompt: request.taskPrompt } : {}),
     ...(request.repo ? { repo: request.repo } : {}),
   };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DroverEventBody } from "../core/events.ts";
 import { Liveness, TokenCounts, WatchdogEvidence } from "../core/liveness.ts";
 import { AttemptFailure } from "../core/outcome.ts";
-import { SandboxProfile } from "../core/task-spec.ts";
+import { ClaudeOptions, CodexOptions, SandboxProfile } from "../core/task-spec.ts";
 import type { AttemptResult } from "../engines/contract.ts";
 
 // What daemon and workers say to each other through Redis. Every message is parsed with these
@@ -33,6 +33,8 @@ export const fleetAttemptSchema = z.object({
   parkRateLimitAfterMs: z.number().optional(),
   maxFailedRequests: z.number().optional(),
   sandbox: SandboxProfile.optional(),
+  claude: ClaudeOptions.optional(),
+  codex: CodexOptions.optional(),
   repo: z.string().optional(),
 });
 export type FleetAttempt = z.infer<typeof fleetAttemptSchema>;

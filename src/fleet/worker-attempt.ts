@@ -94,6 +94,8 @@ export async function runClaimedAttempt(
       ...(job.parkRateLimitAfterMs !== undefined ? { parkRateLimitAfterMs: job.parkRateLimitAfterMs } : {}),
       ...(job.maxFailedRequests !== undefined ? { maxFailedRequests: job.maxFailedRequests } : {}),
       ...(job.sandbox ? { sandbox: job.sandbox } : {}),
+      ...(job.claude ? { claude: job.claude } : {}),
+      ...(job.codex ? { codex: job.codex } : {}),
       ...(job.taskPrompt !== undefined ? { taskPrompt: job.taskPrompt } : {}),
       ...(job.repo ? { repo: job.repo } : {}),
       signal: controller.signal,

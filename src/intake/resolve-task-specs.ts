@@ -79,6 +79,7 @@ export function resolveTaskSpecs(
       ...(agent ? { agent } : {}),
       ...(engine ? { engine } : {}),
       ...(sandbox ? { sandbox } : {}),
+      ...engineOptions(task, shared),
       files,
       timeoutMs: task.timeout ?? shared.timeout ?? defaults.timeoutMs,
       dependsOn: task.dependsOn ?? [],
@@ -166,4 +167,11 @@ function tierFirstModel(
     return undefined;
   }
   return candidates[0]?.model;
+}
+
+/** The task's `claude:` / `codex:` options, else its defaults'. */
+function engineOptions(task: TaskEntry, shared: Partial<TaskEntry>): Pick<TaskSpec, "claude" | "codex"> {
+  const claude = task.claude ?? shared.claude;
+  const codex = task.codex ?? shared.codex;
+  return { ...(claude ? { claude } : {}), ...(codex ? { codex } : {}) };
 }

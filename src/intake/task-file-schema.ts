@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BatchBudget } from "../config/spend-settings.ts";
 import { durationSchema } from "../core/duration.ts";
-import { EngineName, SandboxProfile } from "../core/task-spec.ts";
+import { ClaudeOptions, CodexOptions, EngineName, SandboxProfile } from "../core/task-spec.ts";
 
 /** Task ids: letters, digits, `_` and `-`, with optional dotted children (`t12.3`). */
 export const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
@@ -18,6 +18,12 @@ const sharedFields = {
     .describe("A tier of routing.tiers (instead of a model): its candidates in order, with fallbacks."),
   agent: z.string().min(1).optional().describe("OpenCode agent (build, plan, or a custom one)."),
   engine: EngineName.optional().describe('Which engine runs the task (default "opencode").'),
+  claude: ClaudeOptions.optional().describe(
+    "Claude Code options: permissionMode, allowedTools, disallowedTools, maxTurns.",
+  ),
+  codex: CodexOptions.optional().describe(
+    "Codex options: sandbox (read-only, workspace-write, danger-full-access).",
+  ),
   sandbox: SandboxProfile.optional().describe(
     "What the agent may reach: none (your HOME and environment, provider keys excepted), home (its own HOME and an environment allowlist) or strict (bubblewrap, egress proxy only). Default: the config's sandbox.",
   ),

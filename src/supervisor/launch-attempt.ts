@@ -111,6 +111,8 @@ export function runAttempt(
       ...(task.spec.agent ? { agent: task.spec.agent } : {}),
       ...(task.spec.system ? { system: task.spec.system } : {}),
       ...(task.spec.sandbox ? { sandbox: task.spec.sandbox } : {}),
+      ...(task.spec.claude ? { claude: task.spec.claude } : {}),
+      ...(task.spec.codex ? { codex: task.spec.codex } : {}),
       ...(task.spec.workspace ? { repo: task.spec.workspace.repo } : {}),
       files: how.mode === "prompt" && !how.sessionId ? task.spec.files : [],
       ...(how.sessionId ? { sessionId: how.sessionId } : {}),

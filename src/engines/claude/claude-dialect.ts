@@ -25,6 +25,7 @@ export const claudeDialect: CliDialect = {
   providers: ["anthropic"],
   oauth: true,
   args(request, target) {
+    const options = request.claude ?? {};
     const args = [
       "-p",
       request.prompt,
@@ -33,10 +34,14 @@ export const claudeDialect: CliDialect = {
       "--verbose",
       "--model",
       target.model,
-      // Headless: nobody answers a permission prompt; drover's sandbox profile is the boundary.
+      // Headless: nobody answers a permission prompt; drover's sandbox profile is the boundary,
+      // unless the task asks for a stricter mode (`claude: { permissionMode }`).
       "--permission-mode",
-      "bypassPermissions",
+      options.permissionMode ?? "bypassPermissions",
     ];
+    if (options.allowedTools?.length) args.push("--allowedTools", ...options.allowedTools);
+    if (options.disallowedTools?.length) args.push("--disallowedTools", ...options.disallowedTools);
+    if (options.maxTurns !== undefined) args.push("--max-turns", String(options.maxTurns));
     if (request.sessionId) args.push("--resume", request.sessionId);
     if (request.system) args.push("--append-system-prompt", request.system);
     if (request.reportSchema) args.push("--json-schema", JSON.stringify(request.reportSchema));
@@ -117,7 +122,11 @@ function readResult(event: Record<string, unknown>, stream: CliStream): void {
       typeof event.result === "string" && event.result
         ? event.result
         : `claude ended with ${String(event.subtype)}`;
-    stream.failure = failureOfStatus(status, message);
+    // The turn limit the task set: another attempt would stop at it again.
+    stream.failure =
+      event.subtype === "error_max_turns"
+        ? { type: "agent_failed", message: "Claude Code stopped at the task's claude.maxTurns limit", retryable: false }
+        : failureOfStatus(status, message);
   }
 }
 

@@ -32,8 +32,10 @@ export const codexDialect: CliDialect = {
       "--json",
       "--skip-git-repo-check",
       // Headless, and Codex's own sandbox cannot set itself up everywhere drover runs: drover's
-      // sandbox profile is the boundary.
-      "--dangerously-bypass-approvals-and-sandbox",
+      // sandbox profile is the boundary, unless the task asks for Codex's (`codex: { sandbox }`).
+      ...(request.codex?.sandbox
+        ? ["--sandbox", request.codex.sandbox, "-c", 'approval_policy="never"']
+        : ["--dangerously-bypass-approvals-and-sandbox"]),
       "-c",
       "model_provider=drover",
       "-c",
