@@ -105,10 +105,12 @@ export async function runSessionAttempt(
       check();
     } else {
       await sendPrompt(client, sessionId, request, request.prompt, request.files).catch((error: unknown) =>
-        tracker.end({
-          kind: "error",
-          error: { name: "PromptRejected", data: { message: errorMessage(error) } },
-        }),
+        tracker.end(
+          // The server went away under the request (killed, crashed): the engine is lost, not the model.
+          serverGone(error)
+            ? { kind: "lost", reason: `the OpenCode server went away: ${errorMessage(error)}` }
+            : { kind: "error", error: { name: "PromptRejected", data: { message: errorMessage(error) } } },
+        ),
       );
     }
     end = await tracker.ended;
@@ -202,4 +204,13 @@ function describe(error: unknown): string {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** A request that failed because the server is unreachable (connection refused, reset, closed). */
+function serverGone(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return (
+    /fetch failed|socket hang up|other side closed/i.test(errorMessage(error)) ||
+    ["ECONNREFUSED", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET"].includes(cause?.code ?? "")
+  );
 }

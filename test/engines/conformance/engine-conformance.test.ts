@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runDrover } from "../../helpers/run-cli.ts";
 import { makeTempDir } from "../../helpers/temp-dir.ts";
+import { processesMentioning } from "./engine-processes.ts";
 
 // One conformance suite for every agent engine, each with its real binary (OpenCode's warm pool,
 // Claude Code, Codex) against drover's scripted model: the same batch, the same expectations.
@@ -26,18 +27,6 @@ interface DroverEvent {
   tool?: string;
   sessionId?: string;
   kind?: string;
-}
-
-/** Pids of live processes whose environment holds `needle` (a HOME or CODEX_HOME under the state dir). */
-function processesMentioning(needle: string): number[] {
-  return readdirSync("/proc").flatMap((entry) => {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
-    try {
-      return readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle) ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
 }
 
 const tasks = [
