@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { loadConfig } from "../../src/config/load.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { EventBus } from "../../src/core/events.ts";
 import { attemptCost, costOfTokens } from "../../src/spend/prices.ts";
@@ -138,5 +140,27 @@ describe("the spend ledger (real SQLite)", () => {
     assert.equal(first + second, 50, `granted ${first} + ${second}`);
     const total = store.spend.report("batch").find((row) => row.key === "bat_shared");
     assert.ok(total && total.spent <= 0.5 + 1e-9, `reserved ${total?.spent}`);
+  });
+
+  it("refuses a price that is not a number and a budget below zero, naming the paths", () => {
+    writeFileSync(
+      path.join(temp.dir, "drover.json"),
+      JSON.stringify({ prices: { "p/m": { input: "cheap", output: 1 } }, budget: { day: -1 } }),
+    );
+    assert.throws(
+      () => loadConfig({ cwd: temp.dir, env: {} }),
+      (error: Error & { issues?: { path: string; message: string }[] }) => {
+        const paths = (error.issues ?? []).map((issue) => `${issue.path}: ${issue.message}`);
+        assert.ok(
+          paths.some((p) => /^prices\.p\/m\.input: `input` must be a number/.test(p)),
+          paths.join("; "),
+        );
+        assert.ok(
+          paths.some((p) => /^budget\.day: `day` must not be below zero/.test(p)),
+          paths.join("; "),
+        );
+        return true;
+      },
+    );
   });
 });
