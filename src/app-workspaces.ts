@@ -7,7 +7,12 @@ import { badInput } from "./core/errors.ts";
 import type { DroverEventBody, EventBus } from "./core/events.ts";
 import { isFinal } from "./core/task-states.ts";
 import { GithubAppTokens } from "./security/github-app-tokens.ts";
-import { delegatedTokens, type GithubTokenSource } from "./security/github-token-source.ts";
+import {
+  delegatedTokens,
+  type GithubRepository,
+  type GithubTokenSource,
+  type TokenGrant,
+} from "./security/github-token-source.ts";
 import { AgentRepoTokens } from "./workspace/agent-repo-tokens.ts";
 import { BranchMergeQueue } from "./workspace/branch-merge-queue.ts";
 import { deliverTaskBranch } from "./workspace/deliver-task-branch.ts";
@@ -32,6 +37,8 @@ export function createTaskWorkspaces(setup: TaskWorkspacesSetup): {
   workspaces: GitTaskWorkspaces;
   /** The tokens agents get for their task's repository (with `tokens` configured). */
   agentTokens?: AgentRepoTokens;
+  /** A token for drover's own GitHub writes on a repository (issue comments), with `tokens` configured. */
+  githubToken?: (repository: GithubRepository) => Promise<TokenGrant>;
   close(): Promise<void>;
 } {
   const { loaded, clock } = setup;
@@ -65,6 +72,9 @@ export function createTaskWorkspaces(setup: TaskWorkspacesSetup): {
   return {
     workspaces,
     ...(agentTokens ? { agentTokens } : {}),
+    ...(tokens
+      ? { githubToken: (repository: GithubRepository) => tokens.tokenFor(droverOwnWrites, repository) }
+      : {}),
     close: async () => {
       unsubscribe();
       await Promise.all(releasing);
@@ -72,6 +82,9 @@ export function createTaskWorkspaces(setup: TaskWorkspacesSetup): {
     },
   };
 }
+
+/** Who drover's own GitHub writes (issue comments) are on behalf of, for the token source. */
+const droverOwnWrites = { batchId: "drover", taskId: "github-writes" };
 
 /**
  * The tokens tasks get (config `tokens`): a GitHub App's, minted per task and repository; the

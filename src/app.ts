@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { StartedEngines } from "./app-engines.ts";
+import type { createTaskWorkspaces } from "./app-workspaces.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { type DroverEventBody, EventBus } from "./core/events.ts";
@@ -87,6 +88,8 @@ export interface DroverApp {
   /** Prometheus metrics (`/metrics`), fed from the bus since before the engine started. */
   metrics: DroverMetrics;
   scripted?: ScriptedModelServer;
+  /** A token for drover's own GitHub writes (issue comments), with `tokens` configured. */
+  githubToken?: ReturnType<typeof createTaskWorkspaces>["githubToken"];
   /** With `queue.redis`: the fleet whose workers run the attempts. */
   fleet?: StartedEngines["fleet"];
   /** Stops the supervisor (cancelling, or handing running work back), then the engine, model and store. */
@@ -210,6 +213,7 @@ export async function createApp(options: CreateAppOptions): Promise<DroverApp> {
       metrics,
       ...(scripted ? { scripted } : {}),
       ...(started.fleet ? { fleet: started.fleet } : {}),
+      ...(taskWorkspaces.githubToken ? { githubToken: taskWorkspaces.githubToken } : {}),
       close,
     };
   } catch (error) {

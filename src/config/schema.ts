@@ -2,6 +2,7 @@ import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
 import { SandboxProfile } from "../core/task-spec.ts";
 import { DecomposeSettings } from "./decompose-settings.ts";
+import { HookSettings } from "./hook-settings.ts";
 import { NetworkSettings } from "./network-settings.ts";
 import { RoutingSettings } from "./routing-settings.ts";
 import { BudgetSettings, PriceSettings } from "./spend-settings.ts";
@@ -103,6 +104,9 @@ export const DroverConfig = z.strictObject({
     ),
   routing: RoutingSettings.default(() => RoutingSettings.parse({})).describe(
     "Model tiers with fallbacks, and Claude subscription (OAuth) aware routing.",
+  ),
+  hooks: HookSettings.default(() => HookSettings.parse({})).describe(
+    "Webhooks that dispatch work: `hooks.github` (POST /hooks/github).",
   ),
   prices: PriceSettings.default({}),
   budget: BudgetSettings.default(() => BudgetSettings.parse({})).describe(

@@ -8,6 +8,7 @@ import { DroverError } from "../core/errors.ts";
 import type { DroverEvent, EventBus } from "../core/events.ts";
 import type { Engine } from "../engines/contract.ts";
 import type { FleetHost } from "../fleet/fleet-hosts.ts";
+import type { GithubHookService } from "../hooks/github-hook-service.ts";
 import type { TaskDocument } from "../intake/read-task-file.ts";
 import type { ScheduleService } from "../schedules/schedule-service.ts";
 import { redactSecretsIn } from "../security/redact-value.ts";
@@ -18,6 +19,7 @@ import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
 import { AuthFailures, requireToken } from "./api-auth.ts";
 import { addDashboardRoutes } from "./dashboard-routes.ts";
+import { addGithubHookRoute } from "./github-hook-route.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
 import { addInboxRoutes } from "./inbox-routes.ts";
 import { refuseCrossOrigin, refuseForeignHost, secureResponses } from "./request-guard.ts";
@@ -42,6 +44,8 @@ export interface ServerDeps {
   inbox?: Parameters<typeof addInboxRoutes>[1]["inbox"];
   /** Schedules routes (and each schedule's next firing in `GET /v1/status`), when given. */
   schedules?: ScheduleService;
+  /** GitHub webhooks (`POST /hooks/github`), authenticated by their signature, not the token. */
+  githubHook?: GithubHookService;
   /** The budget caps `GET /v1/spend` reports against (config `budget`). */
   budget?: BudgetSettings;
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
@@ -80,6 +84,8 @@ export function createServer(deps: ServerDeps): Hono {
   app.onError((error, c) => errorResponse(c, error));
   // Outermost: no CORS headers, redacted bodies. Then no other host name (DNS rebinding).
   app.use("*", secureResponses);
+  // Webhooks come through proxies under other host names, signed instead of token-bearing.
+  if (deps.githubHook) addGithubHookRoute(app, deps.githubHook, deps.maxBodySize ?? defaultMaxBodySize);
   app.use("*", refuseForeignHost(deps.ownHosts));
   const failures = new AuthFailures((event) => deps.store.reportEvent(event), deps.now);
   // The web dashboard (`/`, login, assets) before the token check; its login cookie also opens the API.

@@ -21,6 +21,8 @@ const allowed: Record<string, readonly string[]> = {
   supervisor: ["core", "config", "store", "queue", "engines", "intake", "workspace", "spend"],
   // Prices, what an attempt cost, and the spend report (the ledger itself is a store table).
   spend: ["core", "config", "store"],
+  // Webhooks that dispatch work (GitHub): signature, events, the one comment.
+  hooks: ["core", "config", "store", "security"],
   // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
   workspace: ["core", "config", "security"],
   // Splitting a brief into a task graph with a model (classify, split, recurse).
@@ -59,6 +61,7 @@ const allowed: Record<string, readonly string[]> = {
     "decompose",
     "schedules",
     "spend",
+    "hooks",
   ],
   cli: ["*"],
 };

@@ -59,6 +59,35 @@ export class GitHubApiStandIn {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
+  /** Issue comments as they stand now (created, then edited in place), by id. */
+  readonly comments = new Map<number, { id: number; issue: string; body: string; edits: number }>();
+
+  /** `POST /repos/{o}/{r}/issues/{n}/comments` (201) and `PATCH /repos/{o}/{r}/issues/comments/{id}` (200). */
+  #answerComment(
+    method: string,
+    pathname: string,
+    body: unknown,
+  ): { status: number; body: unknown } | undefined {
+    const text = (body as { body?: unknown } | undefined)?.body;
+    const created = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(pathname);
+    if (created && method === "POST") {
+      if (typeof text !== "string") return { status: 422, body: { message: "Validation Failed" } };
+      const id = 1000 + this.comments.size + 1;
+      this.comments.set(id, { id, issue: `${created[1]}/${created[2]}#${created[3]}`, body: text, edits: 0 });
+      return { status: 201, body: { id, body: text, html_url: `https://github.example/comment/${id}` } };
+    }
+    const edited = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(pathname);
+    if (edited && method === "PATCH") {
+      const found = this.comments.get(Number(edited[1]));
+      if (!found) return { status: 404, body: { message: "Not Found" } };
+      if (typeof text !== "string") return { status: 422, body: { message: "Validation Failed" } };
+      found.body = text;
+      found.edits++;
+      return { status: 200, body: { id: found.id, body: text } };
+    }
+    return undefined;
+  }
+
   failNext(status: number): void {
     this.#failNext = status;
   }
@@ -88,6 +117,8 @@ export class GitHubApiStandIn {
       this.#failNext = undefined;
       return { status, body: { message: "Server Error" } };
     }
+    const comment = this.#answerComment(req.method ?? "", url.pathname, body);
+    if (comment) return comment;
     const match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname);
     if (!match) return { status: 404, body: { message: "Not Found" } };
     const [, owner, repo] = match;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../app.ts";
+import { startGithubHook } from "../../app-hooks.ts";
 import { startSchedules } from "../../app-schedules.ts";
 import { decomposeModel } from "../../config/decompose-settings.ts";
 import { DroverError } from "../../core/errors.ts";
@@ -55,6 +56,15 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
   const app = await createApp({ loaded, env: context.env, models, bus: context.bus, owner: "daemon" });
   await app.supervisor.start();
   const schedules = startSchedules(app, { baseDir: context.cwd });
+  const parseTasks = (body: unknown) =>
+    parseTaskDocument(body, "request", {
+      model: config.model,
+      timeoutMs: config.taskTimeout,
+      tiers: config.routing.tiers,
+      ...(config.agent ? { agent: config.agent } : {}),
+      baseDir: context.cwd,
+    });
+  const githubHook = startGithubHook(app, context.env, parseTasks);
   // Known once listening (port 0 picks one); no request arrives before.
   let listeningPort: number | undefined;
   const api = createServer({
@@ -80,14 +90,8 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
           }),
         }
       : {}),
-    parseTasks: (body) =>
-      parseTaskDocument(body, "request", {
-        model: config.model,
-        timeoutMs: config.taskTimeout,
-        tiers: config.routing.tiers,
-        ...(config.agent ? { agent: config.agent } : {}),
-        baseDir: context.cwd,
-      }),
+    parseTasks,
+    githubHook,
     decomposeTasks: (document) =>
       decomposeMarkedTasks({ document, engine: app.engine, config, stateDir, source: "request" }),
   });
@@ -144,6 +148,7 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
       `${stopped.failure.message}; stopping: running sessions are kept and resume after a restart`,
     );
   server.close();
+  githubHook.close();
   await schedules.stop();
   await app.close("handback");
   if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)

@@ -125,7 +125,11 @@ function readResult(event: Record<string, unknown>, stream: CliStream): void {
     // The turn limit the task set: another attempt would stop at it again.
     stream.failure =
       event.subtype === "error_max_turns"
-        ? { type: "agent_failed", message: "Claude Code stopped at the task's claude.maxTurns limit", retryable: false }
+        ? {
+            type: "agent_failed",
+            message: "Claude Code stopped at the task's claude.maxTurns limit",
+            retryable: false,
+          }
         : failureOfStatus(status, message);
   }
 }

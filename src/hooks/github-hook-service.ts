@@ -1,0 +1,161 @@
+import type { GithubHookSettings } from "../config/hook-settings.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { DroverEventBody, EventBus } from "../core/events.ts";
+import { isFinal } from "../core/task-states.ts";
+import type { GithubRepository, TokenGrant } from "../security/github-token-source.ts";
+import type { Store } from "../store/store.ts";
+import { readGithubEvent } from "./github-events.ts";
+import { validGithubSignature } from "./github-signature.ts";
+import { writeIssueComment } from "./issue-comment.ts";
+
+export interface GithubHookDeps {
+  settings: GithubHookSettings;
+  /** The webhook secret (from `hooks.github.secretEnv`); without it every delivery is refused. */
+  secret: string | undefined;
+  /** The local repository (and its API URL) for "owner/name", from the config's `repos`. */
+  repoFor(fullName: string): { path: string; apiUrl: string } | undefined;
+  /** Submits a task document (checked like any API submission); resolves with its batch. */
+  submit(document: Record<string, unknown>, source: string): Promise<{ batchId: string; created: boolean }>;
+  /** A token for writing the issue's comment. */
+  token(repository: GithubRepository): Promise<TokenGrant>;
+  bus: EventBus;
+  store: Store;
+  report(event: DroverEventBody): void;
+}
+
+export interface HookAnswer {
+  status: 200 | 202 | 400 | 401 | 422 | 503;
+  body: Record<string, unknown>;
+}
+
+interface Followed {
+  repository: GithubRepository;
+  apiUrl: string;
+  issue: number;
+  commentId?: Promise<number | undefined>;
+}
+
+/**
+ * `POST /hooks/github`: a signed delivery (HMAC-SHA256 of the raw body, constant-time compared)
+ * whose event asks for work becomes a task in that repository (a worktree, `deliver: pr`); the issue
+ * gets one comment when the task is dispatched, edited when it ends.
+ */
+export class GithubHookService {
+  readonly #deps: GithubHookDeps;
+  /** Tasks dispatched from GitHub, by `batchId/taskId`, until they end. */
+  readonly #followed = new Map<string, Followed>();
+  readonly #unsubscribe: () => void;
+
+  constructor(deps: GithubHookDeps) {
+    this.#deps = deps;
+    this.#unsubscribe = deps.bus.subscribe((event) => {
+      if (event.type === "task.state" && isFinal(event.to)) this.#ended(event.batchId, event.taskId);
+    });
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  async handle(delivery: {
+    event?: string;
+    id?: string;
+    signature?: string;
+    rawBody: string;
+  }): Promise<HookAnswer> {
+    const { settings, secret } = this.#deps;
+    if (!secret)
+      return { status: 503, body: { error: `the webhook secret is not set (${settings.secretEnv})` } };
+    if (!validGithubSignature(secret, delivery.rawBody, delivery.signature))
+      return { status: 401, body: { error: "missing or wrong X-Hub-Signature-256" } };
+    let payload: unknown;
+    try {
+      payload = JSON.parse(delivery.rawBody);
+    } catch {
+      return { status: 400, body: { error: "the body is not JSON" } };
+    }
+    const asked = readGithubEvent(delivery.event, payload, settings);
+    if ("ignored" in asked) return { status: 200, body: { ignored: asked.ignored } };
+    const repo = this.#deps.repoFor(asked.repository);
+    if (!repo) return { status: 200, body: { ignored: `${asked.repository} is not a repository in repos` } };
+    const [owner = "", name = ""] = asked.repository.split("/");
+    const source = `github:${asked.repository}#${asked.issue}`;
+    let submitted: { batchId: string; created: boolean };
+    try {
+      submitted = await this.#deps.submit(
+        {
+          tasks: [
+            {
+              id: asked.taskId,
+              title: asked.title,
+              prompt: asked.prompt,
+              repo: repo.path,
+              deliver: settings.deliver,
+              // GitHub redelivers: one task per delivery, whatever arrives twice.
+              ...(delivery.id ? { idempotencyKey: `github:${delivery.id}` } : {}),
+            },
+          ],
+        },
+        source,
+      );
+    } catch (error) {
+      return { status: 422, body: { error: errorMessage(error) } };
+    }
+    const followed: Followed = { repository: { owner, name }, apiUrl: repo.apiUrl, issue: asked.issue };
+    if (submitted.created) {
+      const key = `${submitted.batchId}/${asked.taskId}`;
+      this.#followed.set(key, followed);
+      followed.commentId = this.#comment(
+        followed,
+        `drover is on it: task \`${key}\` is running (asked by @${asked.sender}).`,
+      );
+    }
+    return {
+      status: 202,
+      body: { batchId: submitted.batchId, taskId: asked.taskId, created: submitted.created },
+    };
+  }
+
+  #ended(batchId: string, taskId: string): void {
+    const key = `${batchId}/${taskId}`;
+    const followed = this.#followed.get(key);
+    if (!followed) return;
+    this.#followed.delete(key);
+    const task = this.#deps.store.getTask({ batchId, taskId });
+    const pr = this.#deps.store.workspaces.get(batchId, taskId)?.delivery?.pr;
+    const lines = [
+      `drover finished task \`${key}\`: **${task?.state ?? "ended"}**.`,
+      ...(task?.outcome?.summary ? ["", task.outcome.summary] : []),
+      ...(task?.stateReason && task.state !== "succeeded" ? ["", `Why: ${task.stateReason}`] : []),
+      ...(pr ? ["", `Pull request: ${pr.url}${pr.draft ? " (draft)" : ""}`] : []),
+    ];
+    void (followed.commentId ?? Promise.resolve(undefined)).then((id) =>
+      this.#comment(followed, lines.join("\n"), id),
+    );
+  }
+
+  async #comment(followed: Followed, body: string, existingId?: number): Promise<number | undefined> {
+    try {
+      const grant = await this.#deps.token(followed.repository);
+      if (!grant.ok) throw new Error(grant.message);
+      return await writeIssueComment(
+        {
+          apiUrl: followed.apiUrl,
+          owner: followed.repository.owner,
+          repo: followed.repository.name,
+          issue: followed.issue,
+          token: grant.token,
+        },
+        body,
+        existingId,
+      );
+    } catch (error) {
+      this.#deps.report({
+        type: "warning",
+        code: "github_comment",
+        message: `issue #${followed.issue} of ${followed.repository.owner}/${followed.repository.name}: ${errorMessage(error)}`,
+      });
+      return existingId;
+    }
+  }
+}
