@@ -18,9 +18,22 @@ const allowed: Record<string, readonly string[]> = {
   fleet: ["core", "config", "queue", "engines", "supervisor"],
   "mock-model": ["core"],
   intake: ["core", "config", "security"],
-  supervisor: ["core", "config", "store", "queue", "engines", "intake", "workspace", "spend"],
+  supervisor: [
+    "core",
+    "config",
+    "store",
+    "queue",
+    "engines",
+    "intake",
+    "workspace",
+    "spend",
+    "routing",
+    "security",
+  ],
   // Prices, what an attempt cost, and the spend report (the ledger itself is a store table).
   spend: ["core", "config", "store"],
+  // Model routing: tiers of candidates, fallbacks, the Claude subscription preference.
+  routing: ["core", "config", "security"],
   // Webhooks that dispatch work (GitHub): signature, events, the one comment.
   hooks: ["core", "config", "store", "security"],
   // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
