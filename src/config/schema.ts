@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { durationSchema, graceSchema } from "../core/duration.ts";
 import { SandboxProfile } from "../core/task-spec.ts";
+import { ChatSettings } from "./chat-settings.ts";
 import { DecomposeSettings } from "./decompose-settings.ts";
 import { HookSettings } from "./hook-settings.ts";
 import { NetworkSettings } from "./network-settings.ts";
@@ -104,6 +105,9 @@ export const DroverConfig = z.strictObject({
     ),
   routing: RoutingSettings.default(() => RoutingSettings.parse({})).describe(
     "Model tiers with fallbacks, and Claude subscription (OAuth) aware routing.",
+  ),
+  chat: ChatSettings.default(() => ChatSettings.parse({})).describe(
+    "Chat that dispatches work (Slack): who may ask, where tasks run, the dashboard link in replies.",
   ),
   hooks: HookSettings.default(() => HookSettings.parse({})).describe(
     "Webhooks that dispatch work: `hooks.github` (POST /hooks/github).",

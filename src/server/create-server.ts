@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import type { SlackAdapter } from "../chat/slack/slack-adapter.ts";
 import { defaultMaxBodySize } from "../config/schema.ts";
 import { BudgetSettings } from "../config/spend-settings.ts";
 import { DroverError } from "../core/errors.ts";
@@ -18,6 +19,7 @@ import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
 import { AuthFailures, requireToken } from "./api-auth.ts";
+import { addSlackRoutes } from "./chat-routes.ts";
 import { addDashboardRoutes } from "./dashboard-routes.ts";
 import { addGithubHookRoute } from "./github-hook-route.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
@@ -46,6 +48,8 @@ export interface ServerDeps {
   schedules?: ScheduleService;
   /** GitHub webhooks (`POST /hooks/github`), authenticated by their signature, not the token. */
   githubHook?: GithubHookService;
+  /** Slack's Events API and slash command (`/hooks/slack/…`), authenticated by Slack's signature. */
+  slack?: SlackAdapter;
   /** The budget caps `GET /v1/spend` reports against (config `budget`). */
   budget?: BudgetSettings;
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
@@ -86,6 +90,7 @@ export function createServer(deps: ServerDeps): Hono {
   app.use("*", secureResponses);
   // Webhooks come through proxies under other host names, signed instead of token-bearing.
   if (deps.githubHook) addGithubHookRoute(app, deps.githubHook, deps.maxBodySize ?? defaultMaxBodySize);
+  if (deps.slack) addSlackRoutes(app, deps.slack, deps.maxBodySize ?? defaultMaxBodySize);
   app.use("*", refuseForeignHost(deps.ownHosts));
   const failures = new AuthFailures((event) => deps.store.reportEvent(event), deps.now);
   // The web dashboard (`/`, login, assets) before the token check; its login cookie also opens the API.

@@ -36,6 +36,8 @@ const allowed: Record<string, readonly string[]> = {
   routing: ["core", "config", "security"],
   // Webhooks that dispatch work (GitHub): signature, events, the one comment.
   hooks: ["core", "config", "store", "security"],
+  // Chat that dispatches work (Slack): policy, one task per channel, replies.
+  chat: ["core", "config", "store", "security"],
   // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
   workspace: ["core", "config", "security"],
   // Splitting a brief into a task graph with a model (classify, split, recurse).
@@ -75,6 +77,7 @@ const allowed: Record<string, readonly string[]> = {
     "schedules",
     "spend",
     "hooks",
+    "chat",
   ],
   cli: ["*"],
 };

@@ -66,6 +66,8 @@ async function runBatch(engine: (typeof engines)[number]): Promise<EngineBatch> 
       capacity: { ramReserveMb: 0 },
       stagger: { gapMs: 0 },
       retry: { attempts: 2, providerRequests: 2 },
+      // A loaded 2-core machine can take long to start a server; the cases are about what comes after.
+      opencode: { startTimeout: "90s" },
     }),
   );
   writeFileSync(

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runDrover } from "../../helpers/run-cli.ts";
-import { makeTempDir } from "../../helpers/temp-dir.ts";
-import { commandOf, cwdOf, processesMentioning, processGroupOf } from "./engine-processes.ts";
+import { runDrover } from "../helpers/run-cli.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
+import { commandOf, cwdOf, processesMentioning, processGroupOf } from "./conformance/engine-processes.ts";
 
 // The conformance suite's interruptions, on every engine with its real binary: the engine's process
 // killed from outside in the middle of an attempt (kill -9 of its process group: a crash) is retried
@@ -33,7 +33,13 @@ async function interrupt(engine: (typeof engines)[number]): Promise<Outcome> {
   const stateDir = path.join(temp.dir, "state");
   writeFileSync(
     path.join(temp.dir, "drover.json"),
-    JSON.stringify({ capacity: { ramReserveMb: 0 }, stagger: { gapMs: 0 }, retry: { attempts: 3 } }),
+    JSON.stringify({
+      capacity: { ramReserveMb: 0 },
+      stagger: { gapMs: 0 },
+      retry: { attempts: 3 },
+      // A loaded 2-core machine can take long to start a server; this test is about what comes after.
+      opencode: { startTimeout: "90s" },
+    }),
   );
   writeFileSync(
     path.join(temp.dir, "tasks.json"),

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+// Chat that dispatches work: who may ask (deny by default), where tasks run, how long a prompt may be.
+
+export const SlackSettings = z.strictObject({
+  signingSecretEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
+    .default("DROVER_SLACK_SIGNING_SECRET")
+    .describe("The environment variable holding the Slack app's signing secret."),
+  tokenEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
+    .default("DROVER_SLACK_BOT_TOKEN")
+    .describe("The environment variable holding the bot token (xoxb-…) replies are posted with."),
+  apiUrl: z.url().default("https://slack.com/api/").describe("Slack Web API base URL."),
+  allowedUsers: z.array(z.string().min(1)).default([]).describe("Slack user ids who may ask; empty: nobody."),
+  allowedChannels: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Channel ids drover answers in; empty: none."),
+  maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
+  dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
+});
+export type SlackSettings = z.infer<typeof SlackSettings>;
+
+export const ChatSettings = z.strictObject({
+  slack: SlackSettings.default(() => SlackSettings.parse({})),
+  dashboardUrl: z
+    .url()
+    .optional()
+    .describe("The dashboard's address as people reach it: replies link to the task there."),
+});
+export type ChatSettings = z.infer<typeof ChatSettings>;

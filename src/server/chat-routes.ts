@@ -1,0 +1,30 @@
+import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { SlackAdapter, SlackHeaders } from "../chat/slack/slack-adapter.ts";
+
+/** Slack's Events API and slash command endpoints, checked by Slack's request signature. */
+export function addSlackRoutes(app: Hono, slack: SlackAdapter, maxSize: number): void {
+  const limit = bodyLimit({
+    maxSize,
+    onError: (c) => c.json({ error: `the body is over ${maxSize} bytes` }, 413),
+  });
+  app.post("/hooks/slack/events", limit, async (c) => {
+    const answer = slack.events(await c.req.text(), slackHeaders(c));
+    return c.json(answer.body, answer.status);
+  });
+  app.post("/hooks/slack/commands", limit, async (c) => {
+    const answer = slack.command(await c.req.text(), slackHeaders(c));
+    return c.json(answer.body, answer.status);
+  });
+}
+
+function slackHeaders(c: Context): SlackHeaders {
+  const timestamp = c.req.header("x-slack-request-timestamp");
+  const signature = c.req.header("x-slack-signature");
+  const retryNum = c.req.header("x-slack-retry-num");
+  return {
+    ...(timestamp !== undefined ? { timestamp } : {}),
+    ...(signature !== undefined ? { signature } : {}),
+    ...(retryNum !== undefined ? { retryNum } : {}),
+  };
+}
