@@ -12,6 +12,8 @@ export interface ChatRequest {
   text: string;
   /** Where replies go (a thread). */
   thread?: string;
+  /** How the platform answers this request (e.g. a Discord interaction's follow-up webhook). */
+  replyTo?: { applicationId: string; token: string };
 }
 
 export interface ChatPolicy {

@@ -24,8 +24,32 @@ export const SlackSettings = z.strictObject({
 });
 export type SlackSettings = z.infer<typeof SlackSettings>;
 
+export const DiscordSettings = z.strictObject({
+  publicKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
+    .default("DROVER_DISCORD_PUBLIC_KEY")
+    .describe("The environment variable holding the application's public key (hex) that signs interactions."),
+  apiUrl: z
+    .url()
+    .default("https://discord.com/api/v10/")
+    .describe("Discord API base URL (follow-up messages)."),
+  allowedUsers: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Discord user ids who may ask; empty: nobody."),
+  allowedChannels: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Channel ids drover answers in; empty: none."),
+  maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
+  dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
+});
+export type DiscordSettings = z.infer<typeof DiscordSettings>;
+
 export const ChatSettings = z.strictObject({
   slack: SlackSettings.default(() => SlackSettings.parse({})),
+  discord: DiscordSettings.default(() => DiscordSettings.parse({})),
   dashboardUrl: z
     .url()
     .optional()

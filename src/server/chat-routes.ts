@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { DiscordAdapter } from "../chat/discord/discord-adapter.ts";
 import type { SlackAdapter, SlackHeaders } from "../chat/slack/slack-adapter.ts";
 
 /** Slack's Events API and slash command endpoints, checked by Slack's request signature. */
@@ -27,4 +28,21 @@ function slackHeaders(c: Context): SlackHeaders {
     ...(signature !== undefined ? { signature } : {}),
     ...(retryNum !== undefined ? { retryNum } : {}),
   };
+}
+
+/** Discord's interactions endpoint, checked by the Ed25519 signature of each request. */
+export function addDiscordRoute(app: Hono, discord: DiscordAdapter, maxSize: number): void {
+  const limit = bodyLimit({
+    maxSize,
+    onError: (c) => c.json({ error: `the body is over ${maxSize} bytes` }, 413),
+  });
+  app.post("/hooks/discord", limit, async (c) => {
+    const signature = c.req.header("x-signature-ed25519");
+    const timestamp = c.req.header("x-signature-timestamp");
+    const answer = discord.interaction(await c.req.text(), {
+      ...(signature !== undefined ? { signature } : {}),
+      ...(timestamp !== undefined ? { timestamp } : {}),
+    });
+    return c.json(answer.body, answer.status);
+  });
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import type { DiscordAdapter } from "../chat/discord/discord-adapter.ts";
 import type { SlackAdapter } from "../chat/slack/slack-adapter.ts";
 import { defaultMaxBodySize } from "../config/schema.ts";
 import { BudgetSettings } from "../config/spend-settings.ts";
@@ -19,7 +20,7 @@ import { checkTaskModels } from "../supervisor/dispatch-batch.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { addAgentRoutes } from "./agent-routes.ts";
 import { AuthFailures, requireToken } from "./api-auth.ts";
-import { addSlackRoutes } from "./chat-routes.ts";
+import { addDiscordRoute, addSlackRoutes } from "./chat-routes.ts";
 import { addDashboardRoutes } from "./dashboard-routes.ts";
 import { addGithubHookRoute } from "./github-hook-route.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
@@ -50,6 +51,8 @@ export interface ServerDeps {
   githubHook?: GithubHookService;
   /** Slack's Events API and slash command (`/hooks/slack/…`), authenticated by Slack's signature. */
   slack?: SlackAdapter;
+  /** Discord's interactions endpoint (`/hooks/discord`), authenticated by Ed25519 signatures. */
+  discord?: DiscordAdapter;
   /** The budget caps `GET /v1/spend` reports against (config `budget`). */
   budget?: BudgetSettings;
   /** Largest request body in bytes (config `daemon.maxBodySize`); larger ones get 413. */
@@ -91,6 +94,7 @@ export function createServer(deps: ServerDeps): Hono {
   // Webhooks come through proxies under other host names, signed instead of token-bearing.
   if (deps.githubHook) addGithubHookRoute(app, deps.githubHook, deps.maxBodySize ?? defaultMaxBodySize);
   if (deps.slack) addSlackRoutes(app, deps.slack, deps.maxBodySize ?? defaultMaxBodySize);
+  if (deps.discord) addDiscordRoute(app, deps.discord, deps.maxBodySize ?? defaultMaxBodySize);
   app.use("*", refuseForeignHost(deps.ownHosts));
   const failures = new AuthFailures((event) => deps.store.reportEvent(event), deps.now);
   // The web dashboard (`/`, login, assets) before the token check; its login cookie also opens the API.

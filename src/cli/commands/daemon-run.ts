@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../app.ts";
-import { startSlack } from "../../app-chat.ts";
+import { startChat } from "../../app-chat.ts";
 import { startGithubHook } from "../../app-hooks.ts";
 import { startSchedules } from "../../app-schedules.ts";
 import { decomposeModel } from "../../config/decompose-settings.ts";
@@ -66,7 +66,7 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
       baseDir: context.cwd,
     });
   const githubHook = startGithubHook(app, context.env, parseTasks);
-  const chat = startSlack(app, context.env, parseTasks);
+  const chat = startChat(app, context.env, parseTasks);
   // Known once listening (port 0 picks one); no request arrives before.
   let listeningPort: number | undefined;
   const api = createServer({
@@ -95,6 +95,7 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
     parseTasks,
     githubHook,
     slack: chat.slack,
+    discord: chat.discord,
     decomposeTasks: (document) =>
       decomposeMarkedTasks({ document, engine: app.engine, config, stateDir, source: "request" }),
   });
