@@ -67,3 +67,13 @@ function remoteName(repoPath: string, remote: string): string | undefined {
     return undefined;
   }
 }
+
+/** Submits a generic hook's filled task (the same intake checks as the API). */
+export function submitHookTask(app: DroverApp, parseTasks: (body: unknown) => TaskDocument) {
+  return async (task: Record<string, unknown>, source: string) => {
+    const parsed = parseTasks({ tasks: [task] });
+    await checkTaskModels(app.engine, parsed.specs, source, app.supervisor);
+    const result = app.supervisor.submit({ specs: parsed.specs, source });
+    return { batchId: result.batchId, created: result.created.length > 0 };
+  };
+}

@@ -17,6 +17,8 @@ export interface ChatRequest {
 }
 
 export interface ChatPolicy {
+  /** A refusal is said to the asker (default) or kept silent; it is an event either way. */
+  refusals?: "reply" | "silent";
   allowedUsers: readonly string[];
   allowedChannels: readonly string[];
   maxPromptLength: number;
@@ -28,6 +30,8 @@ export interface ChatDispatcherDeps {
   submit(request: ChatRequest, prompt: string): Promise<{ batchId: string; taskId: string }>;
   /** Posts a reply in the request's thread. */
   reply(request: ChatRequest, text: string): Promise<void>;
+  /** Marks the request (a reaction): taken and pending, then ok or failed when its task ends. */
+  mark?(request: ChatRequest, state: "pending" | "ok" | "failed"): Promise<void>;
   bus: EventBus;
   store: Store;
   dashboardUrl?: string;
@@ -62,6 +66,29 @@ export class ChatDispatcher {
   }
 
   accept(request: ChatRequest): ChatDecision {
+    const decision = this.#decide(request);
+    try {
+      this.#deps.store.recordEvent({
+        type: "chat.request",
+        platform: request.platform,
+        channel: request.channel,
+        user: request.user,
+        ...("refused" in decision
+          ? { decision: "refused", reason: decision.refused }
+          : { decision: decision.accepted }),
+      });
+    } catch (error) {
+      this.#deps.report(`recording a ${request.platform} request: ${errorMessage(error)}`);
+    }
+    return decision;
+  }
+
+  /** Whether a refusal is said to the asker (`reply`) or not (`silent`); both are recorded as events. */
+  get refusals(): "reply" | "silent" {
+    return this.#deps.policy.refusals ?? "reply";
+  }
+
+  #decide(request: ChatRequest): ChatDecision {
     const { policy } = this.#deps;
     if (!policy.allowedChannels.includes(request.channel))
       return { refused: "this channel is not allowed to dispatch work" };
@@ -73,6 +100,7 @@ export class ChatDispatcher {
       return { refused: `the prompt is ${text.length} characters; at most ${policy.maxPromptLength}` };
     const secret = findSecret(text);
     if (secret) return { refused: `the prompt looks like it holds a secret (${secret}); nothing was run` };
+    void this.#deps.mark?.(request, "pending").catch(() => undefined);
     const key = `${request.platform}:${request.channel}`;
     const queue = this.#queues.get(key) ?? [];
     this.#queues.set(key, queue);
@@ -94,6 +122,7 @@ export class ChatDispatcher {
       this.#running.set(`${batchId}/${taskId}`, request);
       await this.#say(request, `Working on it: task \`${batchId}/${taskId}\`${this.#link(batchId, taskId)}`);
     } catch (error) {
+      void this.#deps.mark?.(request, "failed").catch(() => undefined);
       await this.#say(request, `Could not start it: ${errorMessage(error)}`);
       void this.#next(key);
     }
@@ -106,6 +135,7 @@ export class ChatDispatcher {
     const [batchId = "", taskId = ""] = id.split("/");
     const task = this.#deps.store.getTask({ batchId, taskId });
     const summary = task?.outcome?.summary ?? task?.stateReason ?? "";
+    void this.#deps.mark?.(request, task?.state === "succeeded" ? "ok" : "failed").catch(() => undefined);
     void this.#say(
       request,
       `Task \`${id}\` ${task?.state ?? "ended"}${summary ? `: ${summary}` : ""}${this.#link(batchId, taskId)}`,

@@ -20,6 +20,10 @@ export const SlackSettings = z.strictObject({
     .default([])
     .describe("Channel ids drover answers in; empty: none."),
   maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
+  refusals: z
+    .enum(["reply", "silent"])
+    .default("reply")
+    .describe("A request that is not taken gets a polite reply saying why, or silence; an event either way."),
   dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
 });
 export type SlackSettings = z.infer<typeof SlackSettings>;
@@ -43,13 +47,52 @@ export const DiscordSettings = z.strictObject({
     .default([])
     .describe("Channel ids drover answers in; empty: none."),
   maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
+  refusals: z
+    .enum(["reply", "silent"])
+    .default("reply")
+    .describe("A request that is not taken gets a polite reply saying why, or silence; an event either way."),
   dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
 });
 export type DiscordSettings = z.infer<typeof DiscordSettings>;
 
+export const MatrixSettings = z.strictObject({
+  homeserverUrl: z
+    .url()
+    .optional()
+    .describe("The homeserver's URL; unset, drover does not connect to Matrix."),
+  accessTokenEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
+    .default("DROVER_MATRIX_ACCESS_TOKEN")
+    .describe("The environment variable holding the bot account's access token."),
+  prefix: z
+    .string()
+    .min(1)
+    .default("!drover")
+    .describe("Messages starting with this (then the prompt) are requests."),
+  allowedUsers: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Matrix user ids who may ask; empty: nobody."),
+  rooms: z
+    .record(z.string(), z.strictObject({ runner: z.string().optional() }))
+    .default({})
+    .describe(
+      "Room id → { runner }: the rooms drover answers in (none by default), and the runner a room's requests run as.",
+    ),
+  maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
+  refusals: z
+    .enum(["reply", "silent"])
+    .default("reply")
+    .describe("A request that is not taken gets a polite reply saying why, or silence; an event either way."),
+  dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
+});
+export type MatrixSettings = z.infer<typeof MatrixSettings>;
+
 export const ChatSettings = z.strictObject({
   slack: SlackSettings.default(() => SlackSettings.parse({})),
   discord: DiscordSettings.default(() => DiscordSettings.parse({})),
+  matrix: MatrixSettings.default(() => MatrixSettings.parse({})),
   dashboardUrl: z
     .url()
     .optional()

@@ -10,6 +10,7 @@ import { BudgetSettings, PriceSettings } from "./spend-settings.ts";
 import { CapacitySettings, RetryPolicySettings, StaggerSettings, Strategy } from "./supervisor-settings.ts";
 import { TokenSettings } from "./token-settings.ts";
 import { WatchdogSettings } from "./watchdog-settings.ts";
+import { InboundHook, Notification } from "./webhook-settings.ts";
 import { RepoSettings, WorkspaceSettings } from "./workspace-settings.ts";
 
 /** Default for `daemon.maxBodySize`: 8 MiB, room for a 10,000-task batch with long prompts. */
@@ -112,6 +113,16 @@ export const DroverConfig = z.strictObject({
   hooks: HookSettings.default(() => HookSettings.parse({})).describe(
     "Webhooks that dispatch work: `hooks.github` (POST /hooks/github).",
   ),
+  webhooks: z
+    .record(z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, `_` and `-` only"), InboundHook)
+    .default({})
+    .describe("Generic webhooks: POST /v1/hooks/NAME with a signed JSON body becomes the hook's task."),
+  notify: z
+    .array(Notification)
+    .default([])
+    .describe(
+      "Notifications of finished batches and new inbox items, to Slack, Discord, Matrix or a webhook.",
+    ),
   prices: PriceSettings.default({}),
   budget: BudgetSettings.default(() => BudgetSettings.parse({})).describe(
     "Spend caps in USD per task, batch, runner and UTC day; each attempt's estimated cost is reserved before it launches.",

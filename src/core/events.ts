@@ -106,6 +106,15 @@ export const DroverEventBody = z.discriminatedUnion("type", [
     detail: z.string().optional(),
   }),
   z.object({
+    // A request from chat (Slack, Discord, Matrix): taken, queued behind another, or refused and why.
+    type: z.literal("chat.request"),
+    platform: z.string(),
+    channel: z.string(),
+    user: z.string(),
+    decision: z.enum(["running", "queued", "refused"]),
+    reason: z.string().optional(),
+  }),
+  z.object({
     // Which engine and model an attempt runs on and why (routing tiers, fallbacks, OAuth).
     type: z.literal("route.chosen"),
     batchId: z.string(),

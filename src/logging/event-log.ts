@@ -70,6 +70,8 @@ export function eventLogMessage(event: DroverEvent): string {
       return `${task} attempt ${event.status} in ${formatDuration(event.durationMs)}`;
     case "engine.server":
       return `server ${event.server} ${event.state}${event.detail ? `: ${event.detail}` : ""}`;
+    case "chat.request":
+      return `${event.platform} request from ${event.user} in ${event.channel}: ${event.decision}${event.reason ? ` (${event.reason})` : ""}`;
     case "route.chosen":
       return `${task} runs on ${event.engine} ${event.model} (${event.reason})`;
     case "supervisor.launch":

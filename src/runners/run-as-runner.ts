@@ -50,6 +50,8 @@ export interface RunnerRunOptions {
   continue?: boolean;
   wait?: boolean;
   timeoutMs?: number;
+  /** Called with the run's batch once it is submitted (the run itself resolves when it ends). */
+  onBatch?: (batchId: string) => void;
 }
 
 /** What one run of a runner needs: the store, the supervisor, and the runner's memory and mail. */
@@ -158,6 +160,7 @@ export async function runAsRunner(
       ],
     });
     deps.store.runners.attachBatch(runId, batchId);
+    options.onBatch?.(batchId);
     await supervisor.whenBatchDone(batchId);
     const task = deps.store.getTask({ batchId, taskId: name });
     status = task?.state ?? "failed";

@@ -24,6 +24,7 @@ import { addDiscordRoute, addSlackRoutes } from "./chat-routes.ts";
 import { addDashboardRoutes } from "./dashboard-routes.ts";
 import { addGithubHookRoute } from "./github-hook-route.ts";
 import { errorResponse, tooLargeResponse } from "./http-errors.ts";
+import { addInboundHookRoute } from "./inbound-hook-route.ts";
 import { addInboxRoutes } from "./inbox-routes.ts";
 import { refuseCrossOrigin, refuseForeignHost, secureResponses } from "./request-guard.ts";
 import { limitParam, readQuery, readResumePoint, wholeNumber } from "./request-input.ts";
@@ -51,6 +52,8 @@ export interface ServerDeps {
   githubHook?: GithubHookService;
   /** Slack's Events API and slash command (`/hooks/slack/…`), authenticated by Slack's signature. */
   slack?: SlackAdapter;
+  /** Generic webhooks (`POST /v1/hooks/NAME`), each authenticated by its own secret. */
+  inboundHooks?: Parameters<typeof addInboundHookRoute>[1];
   /** Discord's interactions endpoint (`/hooks/discord`), authenticated by Ed25519 signatures. */
   discord?: DiscordAdapter;
   /** The budget caps `GET /v1/spend` reports against (config `budget`). */
@@ -95,6 +98,7 @@ export function createServer(deps: ServerDeps): Hono {
   if (deps.githubHook) addGithubHookRoute(app, deps.githubHook, deps.maxBodySize ?? defaultMaxBodySize);
   if (deps.slack) addSlackRoutes(app, deps.slack, deps.maxBodySize ?? defaultMaxBodySize);
   if (deps.discord) addDiscordRoute(app, deps.discord, deps.maxBodySize ?? defaultMaxBodySize);
+  if (deps.inboundHooks) addInboundHookRoute(app, deps.inboundHooks, deps.maxBodySize ?? defaultMaxBodySize);
   app.use("*", refuseForeignHost(deps.ownHosts));
   const failures = new AuthFailures((event) => deps.store.reportEvent(event), deps.now);
   // The web dashboard (`/`, login, assets) before the token check; its login cookie also opens the API.

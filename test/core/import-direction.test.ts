@@ -38,6 +38,8 @@ const allowed: Record<string, readonly string[]> = {
   hooks: ["core", "config", "store", "security"],
   // Chat that dispatches work (Slack): policy, one task per channel, replies.
   chat: ["core", "config", "store", "security"],
+  // Notifications out: finished batches and inbox items to chat or a signed webhook.
+  notify: ["core", "config"],
   // Git worktrees, result commits and delivery (branches, pull requests, the merge queue).
   workspace: ["core", "config", "security"],
   // Splitting a brief into a task graph with a model (classify, split, recurse).
@@ -78,6 +80,7 @@ const allowed: Record<string, readonly string[]> = {
     "spend",
     "hooks",
     "chat",
+    "notify",
   ],
   cli: ["*"],
 };

@@ -54,8 +54,12 @@ describe("the GitHub Action (action.yml)", () => {
       const dir = path.join(temp.dir, name);
       const runnerTemp = path.join(dir, "runner");
       mkdirSync(runnerTemp, { recursive: true });
-      const prompt = name === "succeeded" ? "[[reply all done]]" : "[[error 401]]";
-      writeFileSync(path.join(dir, "tasks.yaml"), `tasks:\n  - { id: check, prompt: "${prompt}" }\n`);
+      // A shell step (no model needed): `echo` succeeds, `exit 3` fails.
+      const command = name === "succeeded" ? "echo all done" : "echo broken; exit 3";
+      writeFileSync(
+        path.join(dir, "tasks.yaml"),
+        `tasks:\n  - { id: check, engine: shell, prompt: "${command}" }\n`,
+      );
       const output = path.join(dir, "github-output");
       const summary = path.join(dir, "step-summary.md");
       writeFileSync(output, "");

@@ -95,9 +95,10 @@ export class SlackAdapter {
       thread: event.thread_ts ?? event.ts,
     };
     const decision = this.#dispatcher.accept(request);
-    if ("refused" in decision)
-      void this.#reply(request, `Not taken: ${decision.refused}.`).catch(() => undefined);
-    else if (decision.accepted === "queued")
+    if ("refused" in decision) {
+      if (this.#dispatcher.refusals === "reply")
+        void this.#reply(request, `Not taken: ${decision.refused}.`).catch(() => undefined);
+    } else if (decision.accepted === "queued")
       void this.#reply(request, `Queued: ${decision.ahead} ahead of it in this channel.`).catch(
         () => undefined,
       );
@@ -116,6 +117,7 @@ export class SlackAdapter {
       text: form.get("text") ?? "",
     };
     const decision = this.#dispatcher.accept(request);
+    if ("refused" in decision && this.#dispatcher.refusals === "silent") return { status: 200, body: {} };
     const text =
       "refused" in decision
         ? `Not taken: ${decision.refused}.`

@@ -3,7 +3,8 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../app.ts";
 import { startChat } from "../../app-chat.ts";
-import { startGithubHook } from "../../app-hooks.ts";
+import { startGithubHook, submitHookTask } from "../../app-hooks.ts";
+import { notifyChannels } from "../../app-notify.ts";
 import { startSchedules } from "../../app-schedules.ts";
 import { decomposeModel } from "../../config/decompose-settings.ts";
 import { DroverError } from "../../core/errors.ts";
@@ -12,6 +13,7 @@ import { checkRedisReachable, parseRedisUrl } from "../../fleet/redis-target.ts"
 import { parseTaskDocument } from "../../intake/read-task-file.ts";
 import { eventLogger } from "../../logging/event-log.ts";
 import { createLogger } from "../../logging/logger.ts";
+import { startNotifier } from "../../notify/notifier.ts";
 import { ensureApiToken } from "../../security/api-token.ts";
 import { ensureOwnerOnlyDir } from "../../security/owner-only-dir.ts";
 import { createServer } from "../../server/create-server.ts";
@@ -67,6 +69,12 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
     });
   const githubHook = startGithubHook(app, context.env, parseTasks);
   const chat = startChat(app, context.env, parseTasks);
+  const stopNotifier = startNotifier({
+    notify: config.notify,
+    bus: app.bus,
+    channels: notifyChannels(config, context.env),
+    warn: (message) => app.store.reportEvent({ type: "warning", code: "notify", message }),
+  });
   // Known once listening (port 0 picks one); no request arrives before.
   let listeningPort: number | undefined;
   const api = createServer({
@@ -96,6 +104,11 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
     githubHook,
     slack: chat.slack,
     discord: chat.discord,
+    inboundHooks: {
+      hooks: config.webhooks,
+      secretOf: (hook) => context.env[hook.secretEnv] || undefined,
+      submit: submitHookTask(app, parseTasks),
+    },
     decomposeTasks: (document) =>
       decomposeMarkedTasks({ document, engine: app.engine, config, stateDir, source: "request" }),
   });
@@ -153,7 +166,8 @@ export async function runDaemon(flags: DaemonFlags, context: CliContext): Promis
     );
   server.close();
   githubHook.close();
-  chat.close();
+  await chat.close();
+  stopNotifier();
   await schedules.stop();
   await app.close("handback");
   if (existsSync(infoFile) && readDaemonInfo(stateDir)?.pid === process.pid)

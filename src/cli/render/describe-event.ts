@@ -28,6 +28,8 @@ export function describeEvent(event: DroverEvent): string {
         return `batch finished in ${formatDuration(event.durationMs)}: ${JSON.stringify(event.counts)}`;
       case "engine.server":
         return `server ${event.server} ${event.state}${event.pid ? ` pid ${event.pid}` : ""}${event.detail ? ` (${event.detail})` : ""}`;
+      case "chat.request":
+        return `${event.platform} request from ${event.user} in ${event.channel}: ${event.decision}${event.reason ? ` (${event.reason})` : ""}`;
       case "route.chosen":
         return `runs on ${event.engine} ${event.model} (${event.reason})`;
       case "supervisor.launch":
