@@ -111,6 +111,27 @@ export class SpendTable {
     });
   }
 
+  /**
+   * Reservations whose attempt was closed without settling them (a drover killed mid-attempt, its
+   * attempts closed by recovery) settle to the attempt's recorded cost; one whose attempt never
+   * started (older than `orphanAfterMs`) to nothing. Returns how many were settled.
+   */
+  settleClosed(orphanAfterMs = 60_000): number {
+    let settled = 0;
+    this.#commit((now) => {
+      settled = sql(
+        this.#db,
+        `update spend set state = 'settled', settled_at = ?,
+           actual = coalesce((select a.cost from attempts a where a.id = spend.attempt_id and a.finished_at is not null), 0)
+         where state = 'reserved' and (
+           exists (select 1 from attempts a where a.id = spend.attempt_id and a.finished_at is not null)
+           or (not exists (select 1 from attempts a where a.id = spend.attempt_id) and created_at < ?))`,
+      ).run(now, now - orphanAfterMs).changes;
+      return [];
+    });
+    return settled;
+  }
+
   /** Mean settled cost of a model's attempts, or undefined before its first. */
   meanCost(model: string): number | undefined {
     const row = sql(

@@ -142,3 +142,12 @@ export function releaseStalledRun(core: SupervisorCore, batch: LiveBatch): void 
   const waiters = batch.waiters.splice(0);
   for (const resolve of waiters) resolve();
 }
+
+/** Settles what a drover that died left reserved (see SpendTable.settleClosed); a failure is a warning. */
+export function settleClosedReservations(core: SupervisorCore): void {
+  try {
+    core.deps.store.spend.settleClosed();
+  } catch (error) {
+    core.warn("spend_settle", error);
+  }
+}

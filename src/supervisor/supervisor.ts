@@ -6,6 +6,7 @@ import type { TaskKey } from "../store/store.ts";
 import { adoptOrphanBatch, recoverOwnWork } from "./recover-attempts.ts";
 import { requeueFinishedTask } from "./requeue-task.ts";
 import { tick } from "./schedule-tick.ts";
+import { settleClosedReservations } from "./spend-governor.ts";
 import { type SubmitInput, type SubmitResult, submitBatch } from "./submit-batch.ts";
 import { engineFor, keyOf, SupervisorCore, type SupervisorDeps } from "./supervisor-core.ts";
 import { type SupervisorStatus, supervisorStatus } from "./supervisor-status.ts";
@@ -44,6 +45,7 @@ export class Supervisor {
     if (core.started) return;
     core.started = true;
     await recoverOwnWork(core);
+    settleClosedReservations(core);
     const { clock, store, config } = core.deps;
     const { leaseTtl } = config;
     core.heartbeat = every(
@@ -61,8 +63,9 @@ export class Supervisor {
    * becomes its owner, follows the sessions still alive, retries the attempts whose session is
    * gone, and runs the rest. Refused while the batch's own supervisor still runs it.
    */
-  adoptBatch(batchId: string): Promise<void> {
-    return adoptOrphanBatch(this.#core, batchId);
+  async adoptBatch(batchId: string): Promise<void> {
+    await adoptOrphanBatch(this.#core, batchId);
+    settleClosedReservations(this.#core);
   }
 
   /** Stores a batch (skipping tasks whose idempotency key exists) and schedules it. */

@@ -131,6 +131,15 @@ describe("the spend ledger (real SQLite)", () => {
     assert.equal(store.spend.meanCost("p/m"), 0.3);
   });
 
+  it("settles what a dead drover left reserved: a reservation whose attempt never started costs nothing", () => {
+    store.spend.reserve({ ...place("a"), attemptId: "att_never", model: "p/m", amount: 0.4 }, {});
+    assert.equal(store.spend.settleClosed(60_000), 0, "a fresh reservation may still be launching");
+    assert.equal(store.spend.settleClosed(-1_000), 1);
+    const [row] = store.spend.report("task");
+    assert.equal(row?.spent, 0);
+    assert.equal(row?.reserved, 0);
+  });
+
   it("never lets two processes reserving at once pass the cap together", async () => {
     const file = path.join(temp.dir, "drover.db");
     const racers = [racer(file, "x", 60, 0.5), racer(file, "y", 60, 0.5)];
