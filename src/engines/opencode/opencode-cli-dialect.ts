@@ -58,7 +58,7 @@ export function opencodeCliDialect(config: Record<string, unknown>): CliDialect 
           };
           cost?: number;
         };
-        error?: { name?: string; data?: { message?: string; statusCode?: number } };
+        error?: { name?: string; data?: { message?: string; statusCode?: number; isRetryable?: boolean } };
       };
       if (event.sessionID) stream.session(event.sessionID);
       const part = event.part ?? {};
@@ -95,10 +95,13 @@ export function opencodeCliDialect(config: Record<string, unknown>): CliDialect 
           return;
         case "error": {
           const data = event.error?.data ?? {};
-          stream.failure = failureOfStatus(
+          const failure = failureOfStatus(
             data.statusCode,
             data.message ?? event.error?.name ?? "opencode run failed",
           );
+          // OpenCode says itself when a provider error is final (`isRetryable: false`, e.g. a 4xx
+          // whose status did not come through): drover does not try it again either.
+          stream.failure = data.isRetryable === false ? { ...failure, retryable: false } : failure;
           return;
         }
       }
