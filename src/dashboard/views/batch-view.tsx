@@ -14,7 +14,12 @@ export function BatchView({ batchId }: { batchId: string }) {
     if (!("batchId" in event) || event.batchId !== batchId) return;
     const change = applyEvent(event);
     if (change) results.update((data) => ({ ...data, tasks: data.tasks.map(change) }));
-    if (event.type !== "attempt.progress") results.reload();
+    // Progress of a task the page does not show running means the page missed its start (it came
+    // between the load and the subscription): load again.
+    const stale =
+      event.type === "attempt.progress" &&
+      results.data?.tasks.some((task) => task.id === event.taskId && task.status !== "running");
+    if (event.type !== "attempt.progress" || stale) results.reload();
   });
   return (
     <section>
