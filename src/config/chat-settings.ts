@@ -2,38 +2,42 @@ import { z } from "zod";
 
 // Chat that dispatches work: who may ask (deny by default), where tasks run, how long a prompt may be.
 
-export const SlackSettings = z.strictObject({
-  signingSecretEnv: z
+const envName = (fallback: string, what: string) =>
+  z
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
-    .default("DROVER_SLACK_SIGNING_SECRET")
-    .describe("The environment variable holding the Slack app's signing secret."),
-  tokenEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
-    .default("DROVER_SLACK_BOT_TOKEN")
-    .describe("The environment variable holding the bot token (xoxb-…) replies are posted with."),
-  apiUrl: z.url().default("https://slack.com/api/").describe("Slack Web API base URL."),
-  allowedUsers: z.array(z.string().min(1)).default([]).describe("Slack user ids who may ask; empty: nobody."),
-  allowedChannels: z
-    .array(z.string().min(1))
-    .default([])
-    .describe("Channel ids drover answers in; empty: none."),
+    .default(fallback)
+    .describe(`The environment variable holding ${what}.`);
+
+/** What every adapter shares: the prompt limit, how refusals are said, where tasks run. */
+const requestFields = {
   maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
   refusals: z
     .enum(["reply", "silent"])
     .default("reply")
     .describe("A request that is not taken gets a polite reply saying why, or silence; an event either way."),
   dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
+};
+const allowedChannels = z
+  .array(z.string().min(1))
+  .default([])
+  .describe("Channel ids drover answers in; empty: none.");
+
+export const SlackSettings = z.strictObject({
+  signingSecretEnv: envName("DROVER_SLACK_SIGNING_SECRET", "the Slack app's signing secret"),
+  tokenEnv: envName("DROVER_SLACK_BOT_TOKEN", "the bot token (xoxb-…) replies are posted with"),
+  apiUrl: z.url().default("https://slack.com/api/").describe("Slack Web API base URL."),
+  allowedUsers: z.array(z.string().min(1)).default([]).describe("Slack user ids who may ask; empty: nobody."),
+  allowedChannels,
+  ...requestFields,
 });
 export type SlackSettings = z.infer<typeof SlackSettings>;
 
 export const DiscordSettings = z.strictObject({
-  publicKeyEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
-    .default("DROVER_DISCORD_PUBLIC_KEY")
-    .describe("The environment variable holding the application's public key (hex) that signs interactions."),
+  publicKeyEnv: envName(
+    "DROVER_DISCORD_PUBLIC_KEY",
+    "the application's public key (hex) that signs interactions",
+  ),
   apiUrl: z
     .url()
     .default("https://discord.com/api/v10/")
@@ -42,16 +46,8 @@ export const DiscordSettings = z.strictObject({
     .array(z.string().min(1))
     .default([])
     .describe("Discord user ids who may ask; empty: nobody."),
-  allowedChannels: z
-    .array(z.string().min(1))
-    .default([])
-    .describe("Channel ids drover answers in; empty: none."),
-  maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
-  refusals: z
-    .enum(["reply", "silent"])
-    .default("reply")
-    .describe("A request that is not taken gets a polite reply saying why, or silence; an event either way."),
-  dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
+  allowedChannels,
+  ...requestFields,
 });
 export type DiscordSettings = z.infer<typeof DiscordSettings>;
 
@@ -60,11 +56,7 @@ export const MatrixSettings = z.strictObject({
     .url()
     .optional()
     .describe("The homeserver's URL; unset, drover does not connect to Matrix."),
-  accessTokenEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name")
-    .default("DROVER_MATRIX_ACCESS_TOKEN")
-    .describe("The environment variable holding the bot account's access token."),
+  accessTokenEnv: envName("DROVER_MATRIX_ACCESS_TOKEN", "the bot account's access token"),
   prefix: z
     .string()
     .min(1)
@@ -80,12 +72,7 @@ export const MatrixSettings = z.strictObject({
     .describe(
       "Room id → { runner }: the rooms drover answers in (none by default), and the runner a room's requests run as.",
     ),
-  maxPromptLength: z.number().int().positive().default(4000).describe("Longest prompt taken from chat."),
-  refusals: z
-    .enum(["reply", "silent"])
-    .default("reply")
-    .describe("A request that is not taken gets a polite reply saying why, or silence; an event either way."),
-  dir: z.string().optional().describe("Where chat tasks run (default: the project folder)."),
+  ...requestFields,
 });
 export type MatrixSettings = z.infer<typeof MatrixSettings>;
 

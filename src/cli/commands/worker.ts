@@ -61,7 +61,7 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
   // what stops the worker (error, fatal) on stderr.
   // The worker's parts (pino, BullMQ, the engines) load only when a worker starts.
   const [{ createWorkerApp }, { eventLogger }, { createLogger }] = await Promise.all([
-    import("../../app.ts"),
+    import("../../app-worker.ts"),
     import("../../logging/event-log.ts"),
     import("../../logging/logger.ts"),
   ]);
