@@ -2,6 +2,7 @@ import { errorMessage } from "../core/errors.ts";
 import { zeroTokens } from "../core/liveness.ts";
 import { isFinal, type TaskState } from "../core/task-states.ts";
 import type { AttemptResult } from "../engines/contract.ts";
+import { attemptCost } from "../spend/prices.ts";
 import type { AttemptKind, TaskPatch } from "../store/store.ts";
 import { decideNext, type NextStep } from "./decide-next.ts";
 import { attemptStatus, planStep } from "./plan-step.ts";
@@ -30,7 +31,8 @@ export function settleAttempt(
   if (result.detached && core.stopping) return;
   const now = clock.now();
   const failedRequests = task.failedRequests + (result.failedRequests ?? 0);
-  const cost = settleSpend(core, task, attemptId, result);
+  // Priced now, written after the attempt closes: the close's time stays the attempt's own end.
+  const cost = attemptCost(result.cost, result.tokens, task.model, config.prices);
   const budgetStop = task.budgetStop;
   delete task.budgetStop;
   if (budgetStop) result = { ...result, failure: { type: "budget", message: budgetStop, retryable: false } };
@@ -72,6 +74,7 @@ export function settleAttempt(
     ...(outcome ? { outcome } : {}),
     patch: { ...patch, failedRequests: requestsSoFar, leaseOwner: null, leaseUntil: null },
   });
+  settleSpend(core, attemptId, cost);
   if (!closed) return; // recorded already (an earlier supervisor closed it): never twice
   task.failedRequests = requestsSoFar;
   if (next.kind === "escalate" && !fallback) delete task.candidate;

@@ -1,6 +1,6 @@
 import type { TokenCounts } from "../core/liveness.ts";
-import type { AttemptResult, AttemptStop } from "../engines/contract.ts";
-import { attemptCost, costOfTokens, priceOf } from "../spend/prices.ts";
+import type { AttemptStop } from "../engines/contract.ts";
+import { costOfTokens, priceOf } from "../spend/prices.ts";
 import { formatUsd } from "../spend/spend-report.ts";
 import type { CapHit, SpendCaps, SpendPlace } from "../store/spend.ts";
 import type { LiveBatch, LiveTask, SupervisorCore } from "./supervisor-core.ts";
@@ -112,15 +112,8 @@ export function checkRunningSpend(
 }
 
 /** Settles an attempt's reservation to its actual cost (reported, else its tokens at the model's price). */
-export function settleSpend(
-  core: SupervisorCore,
-  task: LiveTask,
-  attemptId: string,
-  result: AttemptResult,
-): number {
-  const actual = attemptCost(result.cost, result.tokens, task.model, core.deps.config.prices);
+export function settleSpend(core: SupervisorCore, attemptId: string, actual: number): void {
   core.deps.store.spend.settle(attemptId, actual);
-  return actual;
 }
 
 /**
