@@ -60,6 +60,16 @@ export class AttemptWatch {
     );
   }
 
+  /**
+   * Thrashing is a pattern of steps, not a budget of time: it is judged as soon as a step ends, so
+   * a quick run of steps that finishes between two ticks is not missed.
+   */
+  stepped(): void {
+    const { watchdog, activity } = this.#o;
+    if (!watchdog.enabled || this.#acted.has("thrashing")) return;
+    if (activity.stepsWithoutChange >= watchdog.thrashSteps) this.#tick();
+  }
+
   /** Stops watching; a command still running when the attempt ended (timeout, cancel) is killed. */
   stop(): void {
     this.#loop?.cancel();

@@ -88,6 +88,7 @@ export async function runSessionAttempt(
   const unlisten = server.listen(sessionId, (event) => {
     if (event.type === "drover.reconnected") return check();
     activity.handle(event);
+    watchdog?.stepped();
     tracker.handle(event);
   });
   const onAbort = () => tracker.end({ kind: "stopped", stop: request.signal.reason as AttemptStop });
