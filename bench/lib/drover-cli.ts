@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BatchCpu, childPids } from "./cpu-time.ts";
 import { type HopTimes, hopTimes, type TimedEvent } from "./hop-times.ts";
 import { samplePeak } from "./rss.ts";
 import type { BenchEnv } from "./setup.ts";
@@ -18,6 +19,8 @@ export interface DroverRun {
   peakRssMb: number;
   /** Where the batch's time went, hop by hop. */
   hops: HopTimes;
+  /** CPU milliseconds over the batch: drover's own process, and its OpenCode servers with their tools. */
+  cpu: Record<string, number>;
 }
 
 /** Runs `drover run` (the built CLI) on generated tasks and reads its JSON events. */
@@ -63,9 +66,14 @@ export async function runDroverCli(
     { cwd: env.root, stdio: ["ignore", "pipe", "pipe"] },
   );
   const sampler = samplePeak(() => (child.pid ? [child.pid] : []));
+  const cpu = new BatchCpu(() => {
+    const pid = child.pid ?? 0;
+    return { drover: { pids: [pid] }, opencode: { pids: childPids(pid), tree: true } };
+  });
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
+    cpu.feed(chunk.toString());
   });
   child.stderr.resume();
   await new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -90,5 +98,6 @@ export async function runDroverCli(
     failed: prompts.length - (counts.succeeded ?? 0),
     peakRssMb,
     hops: hopTimes(events),
+    cpu: cpu.spent(),
   };
 }

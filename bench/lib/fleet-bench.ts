@@ -1,3 +1,4 @@
+import { describeCpu } from "./cpu-time.ts";
 import { runDroverCli } from "./drover-cli.ts";
 import { runFleet } from "./fleet.ts";
 import { describeHops } from "./hop-times.ts";
@@ -22,6 +23,8 @@ export async function fleetRows(tasks: number, concurrency: number): Promise<Row
     const fleet = await runFleet(env, "fleet", prompts, { hosts, perHost });
     log(`fleet: embedded hops: ${describeHops(embedded.hops)}`);
     log(`fleet: fleet hops:    ${describeHops(fleet.hops)}`);
+    log(`fleet: embedded CPU over the batch: ${describeCpu(embedded.cpu)}`);
+    log(`fleet: fleet CPU over the batch:    ${describeCpu(fleet.cpu)}`);
     const s = (ms: number) => round(ms / 1000);
     const rate = (ms: number) => round(tasks / (ms / 1000), 2);
     const row = (metric: string, drover: number, unit: string, note?: string): Row => ({

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BatchCpu, type CpuRole, childPids } from "./cpu-time.ts";
 import { type HopTimes, hopTimes, type TimedEvent } from "./hop-times.ts";
 import type { BenchEnv } from "./setup.ts";
 
@@ -25,6 +26,8 @@ export interface FleetRun {
   byHost: Record<string, number>;
   /** Where the batch's time went, hop by hop. */
   hops: HopTimes;
+  /** CPU milliseconds over the batch per process: redis, daemon, each worker and its OpenCode servers. */
+  cpu: Record<string, number>;
 }
 
 interface Proc {
@@ -123,6 +126,20 @@ export async function runFleet(
       ...["run", file, "--json", "--state-dir", daemonState],
       ...["--out", path.join(root, "results.json")],
     ]);
+    const cpu = new BatchCpu(() => {
+      const roles: Record<string, CpuRole> = {
+        redis: { pids: [redis.child.pid ?? 0] },
+        daemon: { pids: [daemon.child.pid ?? 0], tree: true },
+        "drover run": { pids: [run.child.pid ?? 0] },
+      };
+      for (const [i, host] of options.hosts.entries()) {
+        const pid = workers[i]?.child.pid ?? 0;
+        roles[`worker ${host}`] = { pids: [pid] };
+        roles[`opencode ${host}`] = { pids: childPids(pid), tree: true };
+      }
+      return roles;
+    });
+    run.child.stdout?.on("data", (chunk: Buffer) => cpu.feed(chunk.toString()));
     // A daemon, worker or redis-server that dies mid-batch ends the wait too (with an error).
     let batchOver = false;
     const died = [redis, daemon, ...workers].map((proc) =>
@@ -168,6 +185,7 @@ export async function runFleet(
       failed: prompts.length - ok,
       byHost,
       hops: hopTimes(events),
+      cpu: cpu.spent(),
     };
   } finally {
     killAll();

@@ -5,7 +5,7 @@ import { z } from "zod";
 export const Strategy = z.enum(["depth-first", "breadth-first"]);
 export type Strategy = z.infer<typeof Strategy>;
 
-export const CapacitySettings = z.object({
+export const CapacitySettings = z.strictObject({
   maxWorkers: z
     .number()
     .int()
@@ -28,7 +28,7 @@ export const CapacitySettings = z.object({
 });
 export type CapacitySettings = z.infer<typeof CapacitySettings>;
 
-export const StaggerSettings = z.object({
+export const StaggerSettings = z.strictObject({
   gapMs: z.number().int().min(0).default(100).describe("Fixed gap between two launches."),
   adaptive: z.boolean().default(true).describe("Lengthen the gap after recent failures and rate limits."),
   perFailureMs: z.number().int().min(0).default(2_000).describe("Extra gap per recent failure."),
@@ -39,7 +39,7 @@ export const StaggerSettings = z.object({
 });
 export type StaggerSettings = z.infer<typeof StaggerSettings>;
 
-export const RetryPolicySettings = z.object({
+export const RetryPolicySettings = z.strictObject({
   maxAttempts: z
     .number()
     .int()

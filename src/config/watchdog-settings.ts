@@ -5,7 +5,7 @@ import { durationSchema, formatDuration } from "../core/duration.ts";
  * The watchdog's budgets, one per liveness state (a bare number is seconds). Each is how long an
  * attempt may stay in that state without progress before the watchdog acts; see the README's "The supervisor" section.
  */
-export const WatchdogSettings = z.object({
+export const WatchdogSettings = z.strictObject({
   enabled: z.boolean().default(true).describe("Watch running attempts and act on the ones not progressing."),
   startTimeout: durationSchema
     .default(120_000)

@@ -86,6 +86,33 @@ describe("config loading", () => {
     }
   });
 
+  it("refuses an unknown key inside a settings block, naming it (a misspelt option never goes silently unused)", () => {
+    writeFileSync(
+      path.join(temp.dir, "drover.json"),
+      JSON.stringify({
+        retry: { attempts: 3 },
+        capacity: { maxWorker: 2 },
+        stagger: { gap: 0 },
+        watchdog: { stall: "1m" },
+      }),
+    );
+    assert.throws(
+      () => loadConfig({ cwd: temp.dir, env: {} }),
+      (error: unknown) => {
+        assert.ok(error instanceof DroverError);
+        assert.deepEqual(error.issues.map((issue) => issue.path).sort(), [
+          "capacity",
+          "retry",
+          "stagger",
+          "watchdog",
+        ]);
+        for (const key of ["attempts", "maxWorker", "gap", "stall"])
+          assert.match(error.message, new RegExp(`unknown field\\(s\\): ${key}`));
+        return true;
+      },
+    );
+  });
+
   it("names the env variable that holds a bad value", () => {
     assert.throws(
       () => loadConfig({ cwd: temp.dir, env: { DROVER_CONCURRENCY: "lots" } }),

@@ -36,7 +36,7 @@ async function interrupt(engine: (typeof engines)[number]): Promise<Outcome> {
     JSON.stringify({
       capacity: { ramReserveMb: 0 },
       stagger: { gapMs: 0 },
-      retry: { attempts: 3 },
+      retry: { maxAttempts: 3 },
       // A loaded 2-core machine can take long to start a server; this test is about what comes after.
       opencode: { startTimeout: "90s" },
     }),

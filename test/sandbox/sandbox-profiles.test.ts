@@ -44,7 +44,6 @@ describe("sandbox profiles per task, and the servers tasks may share (real OpenC
       JSON.stringify({
         capacity: { ramReserveMb: 0 },
         stagger: { gapMs: 0 },
-        retry: { attempts: 1 },
         opencode: { servers: 1, onPermission: "once" },
       }),
     );
