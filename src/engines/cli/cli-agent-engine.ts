@@ -16,6 +16,9 @@ import type { CliDialect, ModelTarget } from "./cli-dialect.ts";
 import { CliStream } from "./cli-stream.ts";
 import { resolveCliBin } from "./resolve-cli-bin.ts";
 
+/** Bounds the one-time setup of a home (OpenCode's database: about 2 s here). */
+const setupTimeoutMs = 120_000;
+
 export interface CliAgentEngineOptions {
   /** drover's state dir: the CLI's HOME lives under `engines/opencode/<name>` (the gateway's credentials). */
   stateDir: string;
@@ -45,6 +48,8 @@ export class CliAgentEngine implements Engine {
   readonly #options: CliAgentEngineOptions;
   readonly #clock: Clock;
   #home: { dir: string; release(): void; env: Record<string, string> } | undefined;
+  /** The home's one-time setup run (the dialect's `setupArgs`): its failure, or undefined. */
+  #setup: Promise<string | undefined> | undefined;
 
   constructor(dialect: CliDialect, options: CliAgentEngineOptions) {
     this.name = dialect.name;
@@ -66,6 +71,7 @@ export class CliAgentEngine implements Engine {
   async stop(): Promise<void> {
     this.#home?.release();
     this.#home = undefined;
+    this.#setup = undefined;
   }
 
   async prepare(): Promise<void> {}
@@ -112,6 +118,17 @@ export class CliAgentEngine implements Engine {
       copyFileSync(target.oauth.file, path.join(home, ".claude", ".credentials.json"));
       chmodSync(path.join(home, ".claude", ".credentials.json"), 0o600);
     }
+    const setupFailure = await this.#setUp(bin, home, {
+      ...this.#baseEnv(),
+      ...this.#homeEnv(),
+      ...this.#dialect.env(target, home, request),
+    });
+    if (setupFailure)
+      return {
+        status: "failed",
+        failure: { type: "engine_crashed", message: setupFailure, retryable: true },
+        ...empty,
+      };
     const stream = new CliStream({
       now: () => this.#clock.now(),
       onProgress: request.onProgress,
@@ -184,6 +201,24 @@ export class CliAgentEngine implements Engine {
       };
     }
     return { ...result, status: "succeeded" };
+  }
+
+  /** Runs the dialect's setup once per home, alone: every attempt waits for it; a failed one is tried again. */
+  async #setUp(bin: string, home: string, env: Record<string, string>) {
+    const args = this.#dialect.setupArgs;
+    if (!args) return undefined;
+    // Not any one attempt's run (a cancel of that attempt must not fail the others waiting on it).
+    const signal = AbortSignal.timeout(setupTimeoutMs);
+    this.#setup ??= runAgentProcess({ bin, args: [...args], cwd: home, env, signal, onLine: () => {} }).then(
+      (exit) =>
+        exit.code === 0
+          ? undefined
+          : `${this.#dialect.binName} ${args.join(" ")} (setting up its home) ended: ${exit.spawnError ?? (exit.stderrTail.split("\n").at(-1) || `exit code ${exit.code}`)}`,
+    );
+    const setup = this.#setup;
+    const failure = await setup;
+    if (failure && this.#setup === setup) this.#setup = undefined;
+    return failure;
   }
 
   /** The report turn: same session, its final text parsed as the report; its usage counted too. */

@@ -41,6 +41,11 @@ export interface CliDialect {
   stdin?(request: AttemptRequest): string;
   /** Environment variables pointing the CLI at the target (and bounding its own retries by the request's). */
   env(target: ModelTarget, home: string, request: AttemptRequest): Record<string, string>;
+  /**
+   * Arguments of a run made once in a new home before its first attempt, alone: OpenCode creates
+   * and migrates its database on first use, and first runs started at once race on that.
+   */
+  setupArgs?: readonly string[];
   /** Reads one line of its JSON output into the stream. */
   readLine(line: string, stream: CliStream): void;
 }

@@ -42,6 +42,9 @@ export function opencodeCliDialect(config: Record<string, unknown>): CliDialect 
       };
     },
     reportTurn: reportTurnPrompt,
+    // Opens (creates, migrates) the home's database; without it, cold runs started at once fail
+    // with "Failed query: CREATE TABLE …" (measured: 4 to 6 of 8).
+    setupArgs: ["db", "path"],
     readLine(line, stream) {
       const event = JSON.parse(line) as {
         type?: string;

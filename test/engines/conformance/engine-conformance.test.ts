@@ -27,6 +27,7 @@ interface DroverEvent {
   tool?: string;
   sessionId?: string;
   kind?: string;
+  failure?: { type: string; message: string; retryable: boolean };
 }
 
 const tasks = [
@@ -161,8 +162,8 @@ for (const engine of engines) {
       const refused = results.get("refused");
       assert.equal(refused?.status, "failed");
       const failures = events
-        .filter((event) => event.taskId === "refused" && event.type === "attempt.finished")
-        .map((event) => (event.type === "attempt.finished" ? event.failure : undefined));
+        .filter((event) => event.type === "attempt.finished" && event.taskId === "refused")
+        .map((event) => event.failure);
       assert.equal(
         refused?.attempts,
         1,
