@@ -1,11 +1,13 @@
 // drover benchmarks: drover vs the naive way (N cold `opencode run` processes) vs raw SDK (one warm
 // server). Prints a table and writes bench/results/latest.json. See docs/benchmarks.md.
+
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
+import { describeCpu } from "./lib/cpu-time.ts";
 import { runDroverCli } from "./lib/drover-cli.ts";
 import { fleetRows } from "./lib/fleet-bench.ts";
 import { runNaive } from "./lib/naive.ts";
@@ -215,9 +217,9 @@ async function poolSize(): Promise<void> {
     const results: number[] = [];
     for (const servers of [1, 2]) {
       log(`pool size: ${servers} server(s), ${tasks} tool tasks, concurrency 20`);
-      results.push(
-        (await runDroverCli(env, `pool-${servers}`, prompts, { concurrency: 20, servers })).batchMs,
-      );
+      const run = await runDroverCli(env, `pool-${servers}`, prompts, { concurrency: 20, servers });
+      log(`pool size: ${servers} server(s), CPU over the batch: ${describeCpu(run.cpu)}`);
+      results.push(run.batchMs);
     }
     rows.push({
       name: "pool-size",

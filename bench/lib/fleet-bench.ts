@@ -17,8 +17,11 @@ export async function fleetRows(tasks: number, concurrency: number): Promise<Row
     const perHost = Math.max(1, Math.round(concurrency / hosts.length));
     const total = perHost * hosts.length;
     const prompts = Array.from({ length: tasks }, (_, i) => benchPrompt("tool", i));
-    log(`fleet: embedded drover run, ${tasks} tool tasks, ${total} at once`);
-    const embedded = await runDroverCli(env, "fleet-embedded", prompts, { concurrency: total });
+    // The same number of OpenCode servers as the fleet has hosts: on one machine, a second server
+    // costs CPU by itself (see the pool-size rows); what is left between the two is the queue's.
+    const servers = hosts.length;
+    log(`fleet: embedded drover run, ${tasks} tool tasks, ${total} at once, ${servers} OpenCode server(s)`);
+    const embedded = await runDroverCli(env, "fleet-embedded", prompts, { concurrency: total, servers });
     log(`fleet: daemon --redis and ${hosts.length} workers × ${perHost}, ${tasks} tool tasks`);
     const fleet = await runFleet(env, "fleet", prompts, { hosts, perHost });
     log(`fleet: embedded hops: ${describeHops(embedded.hops)}`);
@@ -42,7 +45,7 @@ export async function fleetRows(tasks: number, concurrency: number): Promise<Row
         "wall, embedded",
         s(embedded.batchMs),
         "s",
-        `one \`drover run\` process, maxWorkers ${total}; end-to-end incl. starting OpenCode ${s(embedded.wallMs)} s; failures ${embedded.failed}`,
+        `one \`drover run\` process, maxWorkers ${total}, ${servers} OpenCode server(s); end-to-end incl. starting OpenCode ${s(embedded.wallMs)} s; failures ${embedded.failed}`,
       ),
       row("tasks/s, embedded", rate(embedded.batchMs), "tasks/s"),
       row(

@@ -74,7 +74,12 @@ export async function runFleet(
     procs.push(proc);
     return proc;
   };
-  const drover = (label: string, args: string[]) => start(label, process.execPath, [droverBin, ...args]);
+  // BENCH_CPU_PROF=DIR: each drover process writes a V8 CPU profile there when it exits.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const drover = (label: string, args: string[]) =>
+    start(label, process.execPath, [...profile, droverBin, ...args]);
 
   try {
     const started = Date.now();
@@ -95,20 +100,26 @@ export async function runFleet(
       }),
     );
     const daemonState = path.join(root, "daemon-state");
-    const common = ["--redis", redisUrl, "--json", "--config", config];
+    // As one runs them: log lines on stdout (info), no `--json` event stream of their own — the
+    // batch's events reach the user through `drover run --json`, as in the embedded run.
+    const common = ["--redis", redisUrl, "--config", config];
     const daemon = drover("daemon", ["daemon", "--port", "0", ...common, "--state-dir", daemonState]);
-    await waitForOutput(daemon, /"daemon\.listening"/);
+    await waitForOutput(daemon, /drover daemon listening on/);
     const workers = options.hosts.map((host) =>
       drover(`worker ${host}`, [
         ...["worker", "--host-name", host, "-c", String(options.perHost), ...common],
         ...["--state-dir", path.join(root, `worker-${host}`)],
       ]),
     );
-    await Promise.all(workers.map((worker) => waitForOutput(worker, /"worker\.ready"/)));
+    await Promise.all(
+      options.hosts.map((host, i) =>
+        waitForOutput(workers[i] as Proc, new RegExp(`drover worker ${host} \\(.*\\) ready`)),
+      ),
+    );
     // The daemon counts a host's slots once it has seen it join.
     await Promise.all(
       options.hosts.map((host) =>
-        waitForOutput(daemon, new RegExp(`"type":"fleet\\.host"[^\\n]*"host":"${host}"[^\\n]*"joined"`)),
+        waitForOutput(daemon, new RegExp(`"event":"fleet\\.host"[^\\n]*"host":"${host}"[^\\n]*"joined"`)),
       ),
     );
     const startMs = Date.now() - started;

@@ -60,7 +60,7 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
   // As the daemon's: log lines on stdout (stderr under `--json`, whose events own stdout), and
   // what stops the worker (error, fatal) on stderr.
   // The worker's parts (pino, BullMQ, the engines) load only when a worker starts.
-  const [{ createWorkerApp }, { eventLogger }, { createLogger }] = await Promise.all([
+  const [{ createWorkerApp }, { eventLogger, eventLogLevel }, { createLogger }] = await Promise.all([
     import("../../app-worker.ts"),
     import("../../logging/event-log.ts"),
     import("../../logging/logger.ts"),
@@ -73,7 +73,10 @@ async function runWorker(flags: WorkerFlags, context: CliContext): Promise<numbe
   });
   const logEvent = eventLogger(log);
   const print = (event: DroverEventBody) => {
-    const stamped = { ...redactSecretsIn(event), seq: 0, ts: Date.now() };
+    const at = { seq: 0, ts: Date.now() };
+    // Most events (progress, sessions) are debug: without --json, none of them is written.
+    if (!flags.json && !log.isLevelEnabled(eventLogLevel({ ...event, ...at }))) return;
+    const stamped = { ...redactSecretsIn(event), ...at };
     if (flags.json) context.stdout.write(`${JSON.stringify(stamped)}\n`);
     logEvent(stamped);
   };
