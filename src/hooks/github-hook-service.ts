@@ -32,18 +32,21 @@ interface Followed {
   repository: GithubRepository;
   apiUrl: string;
   issue: number;
-  commentId?: Promise<number | undefined>;
 }
 
 /**
  * `POST /hooks/github`: a signed delivery (HMAC-SHA256 of the raw body, constant-time compared)
  * whose event asks for work becomes a task in that repository (a worktree, `deliver: pr`); the issue
- * gets one comment when the task is dispatched, edited when it ends.
+ * gets one comment when the task is dispatched, edited when it ends. Who is followed (and the
+ * comment's id) is kept in the store until the final edit is written, so a restarted daemon edits
+ * the same comment — also for a task that ended while it was down.
  */
 export class GithubHookService {
   readonly #deps: GithubHookDeps;
-  /** Tasks dispatched from GitHub, by `batchId/taskId`, until they end. */
-  readonly #followed = new Map<string, Followed>();
+  /** First comments being written, by `batchId/taskId` (the final edit waits for its id). */
+  readonly #firstComments = new Map<string, Promise<number | undefined>>();
+  /** Final edits under way, so one ending is written once. */
+  readonly #ending = new Set<string>();
   readonly #unsubscribe: () => void;
 
   constructor(deps: GithubHookDeps) {
@@ -51,6 +54,11 @@ export class GithubHookService {
     this.#unsubscribe = deps.bus.subscribe((event) => {
       if (event.type === "task.state" && isFinal(event.to)) this.#ended(event.batchId, event.taskId);
     });
+    // Tasks that ended while no daemon was running get their final edit now.
+    for (const followup of deps.store.issueFollowups.pending()) {
+      const task = deps.store.getTask(followup);
+      if (!task || isFinal(task.state)) this.#ended(followup.batchId, followup.taskId);
+    }
   }
 
   close(): void {
@@ -103,12 +111,19 @@ export class GithubHookService {
     }
     const followed: Followed = { repository: { owner, name }, apiUrl: repo.apiUrl, issue: asked.issue };
     if (submitted.created) {
-      const key = `${submitted.batchId}/${asked.taskId}`;
-      this.#followed.set(key, followed);
-      followed.commentId = this.#comment(
+      const task = { batchId: submitted.batchId, taskId: asked.taskId };
+      const key = `${task.batchId}/${task.taskId}`;
+      const followups = this.#deps.store.issueFollowups;
+      followups.add({ ...task, owner, repo: name, apiUrl: repo.apiUrl, issue: asked.issue });
+      const first = this.#comment(
         followed,
         `drover is on it: task \`${key}\` is running (asked by @${asked.sender}).`,
-      );
+      ).then((id) => {
+        if (id !== undefined) followups.commented(task, id);
+        return id;
+      });
+      this.#firstComments.set(key, first);
+      void first.finally(() => this.#firstComments.delete(key));
     }
     return {
       status: 202,
@@ -118,9 +133,14 @@ export class GithubHookService {
 
   #ended(batchId: string, taskId: string): void {
     const key = `${batchId}/${taskId}`;
-    const followed = this.#followed.get(key);
-    if (!followed) return;
-    this.#followed.delete(key);
+    const followup = this.#deps.store.issueFollowups.get({ batchId, taskId });
+    if (!followup || this.#ending.has(key)) return;
+    this.#ending.add(key);
+    const followed: Followed = {
+      repository: { owner: followup.owner, name: followup.repo },
+      apiUrl: followup.apiUrl,
+      issue: followup.issue,
+    };
     const task = this.#deps.store.getTask({ batchId, taskId });
     const pr = this.#deps.store.workspaces.get(batchId, taskId)?.delivery?.pr;
     const lines = [
@@ -129,9 +149,16 @@ export class GithubHookService {
       ...(task?.stateReason && task.state !== "succeeded" ? ["", `Why: ${task.stateReason}`] : []),
       ...(pr ? ["", `Pull request: ${pr.url}${pr.draft ? " (draft)" : ""}`] : []),
     ];
-    void (followed.commentId ?? Promise.resolve(undefined)).then((id) =>
-      this.#comment(followed, lines.join("\n"), id),
-    );
+    void (this.#firstComments.get(key) ?? Promise.resolve(followup.commentId))
+      .then((id) => this.#comment(followed, lines.join("\n"), id ?? this.#storedCommentId(batchId, taskId)))
+      .finally(() => {
+        this.#deps.store.issueFollowups.done({ batchId, taskId });
+        this.#ending.delete(key);
+      });
+  }
+
+  #storedCommentId(batchId: string, taskId: string): number | undefined {
+    return this.#deps.store.issueFollowups.get({ batchId, taskId })?.commentId;
   }
 
   async #comment(followed: Followed, body: string, existingId?: number): Promise<number | undefined> {

@@ -8,6 +8,7 @@ import { markBatchFinished, setBatchOwner } from "./batches.ts";
 import { type Db, openDatabase } from "./database.ts";
 import { appendEvent, redactEvent } from "./events.ts";
 import { InboxTable } from "./inbox.ts";
+import { IssueFollowupTable } from "./issue-followups.ts";
 import { MailTable } from "./mail.ts";
 import { MemoryTable } from "./memories.ts";
 import { RunnerTable } from "./runners.ts";
@@ -53,6 +54,7 @@ export class Store extends StoreReads {
   readonly inbox: InboxTable;
   /** Tasks' git worktrees, branches and deliveries. */
   readonly workspaces: WorkspaceTable;
+  readonly issueFollowups: IssueFollowupTable;
   /** Schedules and their firings (one row per slot). */
   readonly schedules: ScheduleTable;
   /** Reservations and actual cost per attempt, checked against budgets. */
@@ -83,6 +85,7 @@ export class Store extends StoreReads {
     this.mail = new MailTable(this.#db);
     this.inbox = new InboxTable(this.#db);
     this.workspaces = new WorkspaceTable(this.#db);
+    this.issueFollowups = new IssueFollowupTable(this.#db, () => this.#clock.now());
     this.schedules = new ScheduleTable(this.#db, (write) => this.#commit(() => write(this.#clock.now())));
     this.spend = new SpendTable(this.#db, (write) => this.#commit(() => write(this.#clock.now())));
     this.#guard.onFailure((error) =>

@@ -56,6 +56,15 @@ describe("GitHub webhooks (POST /hooks/github, real daemon)", () => {
     return (JSON.parse(run.stdout()) as { batches: unknown[] }).batches;
   };
 
+  const startDaemon = async () => {
+    daemon = runDrover(["daemon", "--port", "0", "--state-dir", stateDir()], {
+      cwd: git.dir,
+      env: { GITHUB_TOKEN: token, DROVER_GITHUB_WEBHOOK_SECRET: secret },
+    });
+    await daemon.waitForOutput(/listening on/);
+    url = /listening on (http:\/\/[^\s)]+)/.exec(daemon.stdout())?.[1] ?? "";
+  };
+
   before(async () => {
     git = makeGitRepo({ "README.md": "# demo\n" });
     const bare = path.join(git.dir, "origin.git");
@@ -70,12 +79,7 @@ describe("GitHub webhooks (POST /hooks/github, real daemon)", () => {
         hooks: { github: { allowedUsers: ["alice"] } },
       }),
     );
-    daemon = runDrover(["daemon", "--port", "0", "--state-dir", stateDir()], {
-      cwd: git.dir,
-      env: { GITHUB_TOKEN: token, DROVER_GITHUB_WEBHOOK_SECRET: secret },
-    });
-    await daemon.waitForOutput(/listening on/);
-    url = /listening on (http:\/\/[^\s)]+)/.exec(daemon.stdout())?.[1] ?? "";
+    await startDaemon();
   });
   after(async () => {
     daemon.child.kill("SIGTERM");
@@ -142,5 +146,28 @@ describe("GitHub webhooks (POST /hooks/github, real daemon)", () => {
     });
     assert.equal(answer.status, 202);
     assert.equal(((await answer.json()) as { taskId: string }).taskId, "issue-7-comment-55");
+  });
+
+  it("edits the same comment when the task ends after a daemon restart", async () => {
+    const onIssue8 = () => [...github.comments.values()].filter((comment) => comment.issue === "acme/app#8");
+    const answer = await deliver("issues", {
+      ...labelled("alice"),
+      issue: { number: 8, title: "Slow work", body: "[[bash sleep 4]] [[write slow.txt done]]" },
+    });
+    assert.equal(answer.status, 202);
+    const { batchId } = (await answer.json()) as { batchId: string };
+    await waitFor(() => onIssue8().length === 1, 60_000);
+    // The daemon stops while the task runs (its work is handed back) and a new one takes over.
+    daemon.child.kill("SIGTERM");
+    await daemon.exited;
+    assert.equal(onIssue8()[0]?.edits, 0, "not ended before the restart");
+    await startDaemon();
+    await waitFor(() => (onIssue8()[0]?.edits ?? 0) > 0, 120_000);
+    const [comment, ...others] = onIssue8();
+    assert.equal(others.length, 0, "the first comment edited, no second one");
+    assert.match(
+      comment?.body ?? "",
+      new RegExp(`finished task \`${batchId}/issue-8\`: \\*\\*succeeded\\*\\*`),
+    );
   });
 });

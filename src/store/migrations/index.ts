@@ -7,6 +7,7 @@ import { inboxSchema } from "./0006-inbox.ts";
 import { workspacesSchema } from "./0007-workspaces.ts";
 import { schedulesSchema } from "./0008-schedules.ts";
 import { spendSchema } from "./0009-spend.ts";
+import { issueFollowupsSchema } from "./0010-issue-followups.ts";
 
 /** Numbered migrations, applied in order, each once; never edit one that has shipped. */
 export const migrations: readonly { version: number; name: string; sql: string }[] = [
@@ -19,4 +20,5 @@ export const migrations: readonly { version: number; name: string; sql: string }
   { version: 7, name: "workspaces", sql: workspacesSchema },
   { version: 8, name: "schedules", sql: schedulesSchema },
   { version: 9, name: "spend", sql: spendSchema },
+  { version: 10, name: "issue-followups", sql: issueFollowupsSchema },
 ];
