@@ -135,11 +135,14 @@ export class ChatDispatcher {
     const [batchId = "", taskId = ""] = id.split("/");
     const task = this.#deps.store.getTask({ batchId, taskId });
     const summary = task?.outcome?.summary ?? task?.stateReason ?? "";
-    void this.#deps.mark?.(request, task?.state === "succeeded" ? "ok" : "failed").catch(() => undefined);
+    // The outcome first, then the mark (✅/❌): a mark means the reply with the outcome is there.
     void this.#say(
       request,
       `Task \`${id}\` ${task?.state ?? "ended"}${summary ? `: ${summary}` : ""}${this.#link(batchId, taskId)}`,
-    ).then(() => this.#next(`${request.platform}:${request.channel}`));
+    )
+      .then(() => this.#deps.mark?.(request, task?.state === "succeeded" ? "ok" : "failed"))
+      .catch(() => undefined)
+      .then(() => this.#next(`${request.platform}:${request.channel}`));
   }
 
   #link(batchId: string, taskId: string): string {

@@ -119,11 +119,11 @@ export class GithubHookService {
         followed,
         `drover is on it: task \`${key}\` is running (asked by @${asked.sender}).`,
       ).then((id) => {
-        if (id !== undefined) followups.commented(task, id);
+        if (id !== undefined) this.#safely(() => followups.commented(task, id));
         return id;
       });
       this.#firstComments.set(key, first);
-      void first.finally(() => this.#firstComments.delete(key));
+      void first.then(() => this.#firstComments.delete(key));
     }
     return {
       status: 202,
@@ -151,14 +151,27 @@ export class GithubHookService {
     ];
     void (this.#firstComments.get(key) ?? Promise.resolve(followup.commentId))
       .then((id) => this.#comment(followed, lines.join("\n"), id ?? this.#storedCommentId(batchId, taskId)))
-      .finally(() => {
-        this.#deps.store.issueFollowups.done({ batchId, taskId });
+      .then(() => {
+        this.#safely(() => this.#deps.store.issueFollowups.done({ batchId, taskId }));
         this.#ending.delete(key);
       });
   }
 
+  /** A store write after the comment (the daemon may be closing its store): a warning, never a throw. */
+  #safely(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.#deps.report({ type: "warning", code: "github_comment", message: errorMessage(error) });
+    }
+  }
+
   #storedCommentId(batchId: string, taskId: string): number | undefined {
-    return this.#deps.store.issueFollowups.get({ batchId, taskId })?.commentId;
+    try {
+      return this.#deps.store.issueFollowups.get({ batchId, taskId })?.commentId;
+    } catch {
+      return undefined;
+    }
   }
 
   async #comment(followed: Followed, body: string, existingId?: number): Promise<number | undefined> {
