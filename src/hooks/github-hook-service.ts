@@ -5,7 +5,7 @@ import { isFinal } from "../core/task-states.ts";
 import type { GithubRepository, TokenGrant } from "../security/github-token-source.ts";
 import type { Store } from "../store/store.ts";
 import { readGithubEvent } from "./github-events.ts";
-import { validGithubSignature } from "./github-signature.ts";
+import { readSignedJson } from "./github-signature.ts";
 import { writeIssueComment } from "./issue-comment.ts";
 
 export interface GithubHookDeps {
@@ -72,17 +72,12 @@ export class GithubHookService {
     rawBody: string;
   }): Promise<HookAnswer> {
     const { settings, secret } = this.#deps;
-    if (!secret)
-      return { status: 503, body: { error: `the webhook secret is not set (${settings.secretEnv})` } };
-    if (!validGithubSignature(secret, delivery.rawBody, delivery.signature))
-      return { status: 401, body: { error: "missing or wrong X-Hub-Signature-256" } };
-    let payload: unknown;
-    try {
-      payload = JSON.parse(delivery.rawBody);
-    } catch {
-      return { status: 400, body: { error: "the body is not JSON" } };
-    }
-    const asked = readGithubEvent(delivery.event, payload, settings);
+    const signed = readSignedJson(delivery, secret, {
+      secret: `the webhook secret (${settings.secretEnv})`,
+      header: "X-Hub-Signature-256",
+    });
+    if ("refused" in signed) return signed.refused;
+    const asked = readGithubEvent(delivery.event, signed.body, settings);
     if ("ignored" in asked) return { status: 200, body: { ignored: asked.ignored } };
     const repo = this.#deps.repoFor(asked.repository);
     if (!repo) return { status: 200, body: { ignored: `${asked.repository} is not a repository in repos` } };
@@ -150,7 +145,7 @@ export class GithubHookService {
       ...(pr ? ["", `Pull request: ${pr.url}${pr.draft ? " (draft)" : ""}`] : []),
     ];
     void (this.#firstComments.get(key) ?? Promise.resolve(followup.commentId))
-      .then((id) => this.#comment(followed, lines.join("\n"), id ?? this.#storedCommentId(batchId, taskId)))
+      .then((id) => this.#comment(followed, lines.join("\n"), id))
       .then(() => {
         this.#safely(() => this.#deps.store.issueFollowups.done({ batchId, taskId }));
         this.#ending.delete(key);
@@ -163,14 +158,6 @@ export class GithubHookService {
       write();
     } catch (error) {
       this.#deps.report({ type: "warning", code: "github_comment", message: errorMessage(error) });
-    }
-  }
-
-  #storedCommentId(batchId: string, taskId: string): number | undefined {
-    try {
-      return this.#deps.store.issueFollowups.get({ batchId, taskId })?.commentId;
-    } catch {
-      return undefined;
     }
   }
 

@@ -1,6 +1,6 @@
 import type { InboundHook } from "../config/webhook-settings.ts";
 import { errorMessage } from "../core/errors.ts";
-import { validGithubSignature } from "./github-signature.ts";
+import { readSignedJson } from "./github-signature.ts";
 import { fillTemplate } from "./task-template.ts";
 
 export interface InboundAnswer {
@@ -18,16 +18,12 @@ export async function handleInboundHook(
   submit: (task: Record<string, unknown>, source: string) => Promise<{ batchId: string; created: boolean }>,
 ): Promise<InboundAnswer> {
   if (!hook) return { status: 404, body: { error: `no hook named "${delivery.name}" in webhooks` } };
-  if (!delivery.secret)
-    return { status: 503, body: { error: `the hook's secret is not set (${hook.secretEnv})` } };
-  if (!validGithubSignature(delivery.secret, delivery.rawBody, delivery.signature))
-    return { status: 401, body: { error: "missing or wrong X-Drover-Signature" } };
-  let body: unknown;
-  try {
-    body = JSON.parse(delivery.rawBody);
-  } catch {
-    return { status: 400, body: { error: "the body is not JSON" } };
-  }
+  const signed = readSignedJson(delivery, delivery.secret, {
+    secret: `the hook's secret (${hook.secretEnv})`,
+    header: "X-Drover-Signature",
+  });
+  if ("refused" in signed) return signed.refused;
+  const { body } = signed;
   const missing = new Set<string>();
   const fill = (template: string | undefined) => {
     if (template === undefined) return undefined;
