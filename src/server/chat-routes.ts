@@ -1,14 +1,11 @@
 import type { Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { DiscordAdapter } from "../chat/discord/discord-adapter.ts";
 import type { SlackAdapter, SlackHeaders } from "../chat/slack/slack-adapter.ts";
+import { limitBody } from "./http-errors.ts";
 
 /** Slack's Events API and slash command endpoints, checked by Slack's request signature. */
 export function addSlackRoutes(app: Hono, slack: SlackAdapter, maxSize: number): void {
-  const limit = bodyLimit({
-    maxSize,
-    onError: (c) => c.json({ error: `the body is over ${maxSize} bytes` }, 413),
-  });
+  const limit = limitBody(maxSize);
   app.post("/hooks/slack/events", limit, async (c) => {
     const answer = slack.events(await c.req.text(), slackHeaders(c));
     return c.json(answer.body, answer.status);
@@ -32,10 +29,7 @@ function slackHeaders(c: Context): SlackHeaders {
 
 /** Discord's interactions endpoint, checked by the Ed25519 signature of each request. */
 export function addDiscordRoute(app: Hono, discord: DiscordAdapter, maxSize: number): void {
-  const limit = bodyLimit({
-    maxSize,
-    onError: (c) => c.json({ error: `the body is over ${maxSize} bytes` }, 413),
-  });
+  const limit = limitBody(maxSize);
   app.post("/hooks/discord", limit, async (c) => {
     const signature = c.req.header("x-signature-ed25519");
     const timestamp = c.req.header("x-signature-timestamp");

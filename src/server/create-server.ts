@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { DiscordAdapter } from "../chat/discord/discord-adapter.ts";
@@ -23,7 +22,7 @@ import { AuthFailures, requireToken } from "./api-auth.ts";
 import { addDiscordRoute, addSlackRoutes } from "./chat-routes.ts";
 import { addDashboardRoutes } from "./dashboard-routes.ts";
 import { addGithubHookRoute } from "./github-hook-route.ts";
-import { errorResponse, tooLargeResponse } from "./http-errors.ts";
+import { errorResponse, limitBody } from "./http-errors.ts";
 import { addInboundHookRoute } from "./inbound-hook-route.ts";
 import { addInboxRoutes } from "./inbox-routes.ts";
 import { refuseCrossOrigin, refuseForeignHost, secureResponses } from "./request-guard.ts";
@@ -111,7 +110,7 @@ export function createServer(deps: ServerDeps): Hono {
   app.use("*", requireToken({ token: deps.token, signedIn: dashboard.signedIn, failures }));
   // After the token check, so unauthenticated clients cannot make the daemon read bodies.
   const maxBodySize = deps.maxBodySize ?? defaultMaxBodySize;
-  app.use("*", bodyLimit({ maxSize: maxBodySize, onError: (c) => tooLargeResponse(c, maxBodySize) }));
+  app.use("*", limitBody(maxBodySize));
 
   app.get("/v1/status", async (c) => {
     // The fleet's hosts first: capacity counts their slots.

@@ -1,4 +1,5 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { DroverError, type ErrorCode, errorMessage } from "../core/errors.ts";
 
 /** The one place that maps error codes to HTTP statuses. */
@@ -28,4 +29,9 @@ export function tooLargeResponse(c: Context, maxBodySize: number): Response {
     { error: { code: "too_large", message, issues: [{ source: "request", path: "", message }] } },
     413,
   );
+}
+
+/** Reads at most `maxBodySize` bytes of a body (counted as it arrives); over it, `tooLargeResponse`. */
+export function limitBody(maxBodySize: number): MiddlewareHandler {
+  return bodyLimit({ maxSize: maxBodySize, onError: (c) => tooLargeResponse(c, maxBodySize) });
 }

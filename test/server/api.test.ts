@@ -152,7 +152,15 @@ describe("daemon HTTP API", () => {
   });
 
   it("refuses a body over daemon.maxBodySize with 413 in the usual error shape", async () => {
-    const small = createServer({ ...deps(), maxBodySize: 1024 });
+    const small = createServer({
+      ...deps(),
+      maxBodySize: 1024,
+      inboundHooks: {
+        hooks: { alert: { secretEnv: "ALERT_SECRET", task: { id: "hook", prompt: "{{text}}" } } },
+        secretOf: () => "secret",
+        submit: () => Promise.reject(new Error("nothing over the limit is submitted")),
+      },
+    });
     const big = JSON.stringify({ tasks: [{ id: "a", prompt: "x".repeat(2000) }] });
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const declared = await small.request("/v1/batches", {
@@ -167,7 +175,13 @@ describe("daemon HTTP API", () => {
       body: new Blob([big]).stream(),
       duplex: "half",
     } as RequestInit);
-    for (const response of [declared, streamed]) {
+    // A webhook (no API token) is held to the same limit, and told in the same shape.
+    const hook = await small.request("/v1/hooks/alert", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(big.length) },
+      body: big,
+    });
+    for (const response of [declared, streamed, hook]) {
       assert.equal(response.status, 413);
       const body = (await response.json()) as { error: { code: string; message: string; issues: unknown[] } };
       assert.equal(body.error.code, "too_large");
